@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from customers.forms import CustomerForm
+from customers.models import Customer
+
+
+class ArchivedFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "archived"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [("no", "Active"), ("yes", "Archived")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "no":
+            return queryset.active()
+        if self.value() == "yes":
+            return queryset.archived()
+        return queryset
+
+
+@admin.register(Customer)
+class CustomerAdmin(SimpleHistoryAdmin):
+    form = CustomerForm
+    list_display = ["id", "name", "email", "phone", "archived_at", "updated_at"]
+    list_display_links = ["id", "name"]
+    # Prefix and exact searches use indexes; a substring search scans every row.
+    search_fields = ["=id", "^name", "^email", "^phone"]
+    search_help_text = "ID, or the start of a name, email or phone."
+    list_filter = [ArchivedFilter]
+    readonly_fields = ["id", "created_at", "updated_at", "archived_at"]
+    show_full_result_count = False
+    list_per_page = 50
+    actions = ["archive", "restore"]
+
+    @admin.action(description="Archive the selected customers", permissions=["archive"])
+    def archive(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = 0
+        for customer in queryset.active():
+            customer.archive()
+            count += 1
+        self.message_user(request, f"Archived {count} customers.", messages.SUCCESS)
+
+    @admin.action(description="Restore the selected customers", permissions=["archive"])
+    def restore(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = 0
+        for customer in queryset.archived():
+            customer.restore()
+            count += 1
+        self.message_user(request, f"Restored {count} customers.", messages.SUCCESS)
+
+    def has_archive_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("customers.archive_customer")

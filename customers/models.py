@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from customers import validation
+
+
+class CustomerQuerySet(models.QuerySet):
+    def active(self) -> CustomerQuerySet:
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self) -> CustomerQuerySet:
+        return self.filter(archived_at__isnull=False)
+
+    def with_email(self, email: str) -> CustomerQuerySet:
+        """Customers whose email matches ignoring case (uses the unique index)."""
+        return self.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
+
+
+class Customer(models.Model):
+    id = models.BigAutoField(
+        "ID",
+        primary_key=True,
+        help_text="The customer ID of id.csv; new customers get the next free ID.",
+    )
+    name = models.CharField(
+        max_length=validation.NAME_MAX_LENGTH, validators=[validation.validate_name]
+    )
+    email = models.EmailField(
+        max_length=validation.EMAIL_MAX_LENGTH,
+        validators=[validation.validate_email],
+        help_text="Unique ignoring case.",
+    )
+    phone = models.CharField(
+        max_length=validation.PHONE_MAX_LENGTH,
+        blank=True,
+        validators=[validation.validate_phone],
+        help_text="Kept exactly as entered: digits, spaces, + ( ) - . / and an "
+        "extension like x123.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    archived_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set when the customer is archived; empty means active.",
+    )
+    version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="Raised on every save; a form saved on an older version is refused.",
+    )
+
+    objects = CustomerQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["version"])
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="customer_email_unique_ci",
+                violation_error_message="A customer with this email already exists.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(id__gt=0), name="customer_id_positive"
+            ),
+        ]
+        permissions = [
+            ("archive_customer", "Can archive and restore customers"),
+            ("import_customer", "Can import customers"),
+            ("export_customer", "Can export customers"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (#{self.pk})" if self.pk else self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # The version lets an edit form notice that someone saved in between.
+        if not self._state.adding:
+            self.version += 1
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:detail", args=[self.pk])
+
+    def clean(self) -> None:
+        if self.email:
+            other = (
+                Customer.objects.with_email(self.email)
+                .exclude(pk=self.pk)
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if other is not None:
+                raise ValidationError(
+                    {
+                        "email": ValidationError(
+                            validation.EMAIL_TAKEN, code="unique", params={"id": other}
+                        )
+                    }
+                )
+
+    def validate_constraints(self, exclude: object = None) -> None:
+        # clean() reports the email clash on the email field, with the other
+        # customer's ID; don't report it a second time as a form-wide error.
+        exclude = set(exclude or ()) | {"email"}
+        super().validate_constraints(exclude=exclude)
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def archive(self) -> None:
+        if self.archived_at is None:
+            self.archived_at = timezone.now()
+            self.save(update_fields=["archived_at", "updated_at", "version"])
+
+    def restore(self) -> None:
+        if self.archived_at is not None:
+            self.archived_at = None
+            self.save(update_fields=["archived_at", "updated_at", "version"])

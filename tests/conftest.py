@@ -1,0 +1,81 @@
+"""Personas and small factories shared by the whole suite."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from customers.models import Customer
+from tickets.models import Ticket, TicketType
+
+_sequence = itertools.count(1)
+
+
+def _make_user(username: str, *groups: str, **extra) -> object:
+    user = get_user_model().objects.create_user(
+        username, f"{username}@example.com", "correct horse battery staple", **extra
+    )
+    user.groups.set(Group.objects.filter(name__in=groups))
+    return user
+
+
+@pytest.fixture
+def agent(db):
+    """Support staff: views, adds and changes customers and tickets."""
+    return _make_user("agent", "Support staff")
+
+
+@pytest.fixture
+def lead(db):
+    """A support lead: support staff plus archive, import and export."""
+    return _make_user("lead", "Support staff", "Support leads")
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed in, but with no permission at all."""
+    return _make_user("outsider")
+
+
+@pytest.fixture
+def agent_client(client, agent):
+    client.force_login(agent)
+    return client
+
+
+@pytest.fixture
+def make_customer(db) -> Callable[..., Customer]:
+    def make(**overrides) -> Customer:
+        n = next(_sequence)
+        fields = {"name": f"Customer {n}", "email": f"customer{n}@example.com"}
+        fields.update(overrides)
+        return Customer.objects.create(**fields)
+
+    return make
+
+
+@pytest.fixture
+def make_ticket_type(db) -> Callable[..., TicketType]:
+    def make(**overrides) -> TicketType:
+        n = next(_sequence)
+        fields = {"code": str(100 + n), "name": f"Type {n}"}
+        fields.update(overrides)
+        return TicketType.objects.create(**fields)
+
+    return make
+
+
+@pytest.fixture
+def make_ticket(db, make_customer, make_ticket_type) -> Callable[..., Ticket]:
+    def make(**overrides) -> Ticket:
+        fields = {"subject": "Printer on fire"}
+        fields.update(overrides)
+        fields.setdefault("customer", make_customer())
+        fields.setdefault("ticket_type", make_ticket_type())
+        return Ticket.objects.create(**fields)
+
+    return make

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from customers.models import Customer
+
+OUR_APPS = {"customers", "tickets"}
+
+
+@pytest.fixture
+def every_model_has_a_row(make_ticket, admin_user):
+    ticket = make_ticket()
+    ticket.comments.create(author=admin_user, body="Called back.")
+    return ticket
+
+
+OUR_MODELS = [m for m in admin.site._registry if m._meta.app_label in OUR_APPS]
+
+
+@pytest.mark.parametrize("model", OUR_MODELS, ids=lambda m: m._meta.label)
+def test_every_admin_page_loads_for_a_superuser(
+    admin_client, every_model_has_a_row, model
+):
+    opts = model._meta
+    base = f"admin:{opts.app_label}_{opts.model_name}"
+    obj = model._default_manager.first()
+    assert obj is not None, f"no {opts.label} row to open"
+    urls = [
+        reverse(f"{base}_changelist"),
+        reverse(f"{base}_add"),
+        reverse(f"{base}_change", args=[obj.pk]),
+        reverse(f"{base}_history", args=[obj.pk]),
+    ]
+    for url in urls:
+        response = admin_client.get(url)
+        assert response.status_code == 200, url
+
+
+def test_admin_form_gives_the_shared_phone_message(admin_client):
+    response = admin_client.post(
+        reverse("admin:customers_customer_add"),
+        {"name": "Excel", "email": "excel@example.com", "phone": "5.55E+09"},
+    )
+    assert response.status_code == 200
+    assert "spreadsheet turned this phone number into a number" in response.text
+    assert not Customer.objects.exists()
+
+
+def test_admin_archive_action_archives_and_keeps_the_record(
+    admin_client, make_customer
+):
+    customer = make_customer()
+    response = admin_client.post(
+        reverse("admin:customers_customer_changelist"),
+        {"action": "archive", "_selected_action": [customer.pk]},
+    )
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert customer.archived_at is not None
+
+
+@pytest.mark.parametrize(
+    "model", list(admin.site._registry), ids=lambda m: m._meta.label
+)
+def test_every_admin_changelist_loads_for_a_superuser(admin_client, model):
+    opts = model._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    assert admin_client.get(url).status_code == 200

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from tickets.models import Ticket, TicketComment, TicketType
+
+
+@admin.register(TicketType)
+class TicketTypeAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "active"]
+    list_editable = ["active"]
+    list_filter = ["active"]
+    search_fields = ["code", "name"]
+
+
+class TicketCommentInline(admin.StackedInline):
+    model = TicketComment
+    extra = 0
+    fields = ["author", "body", "created_at"]
+    readonly_fields = ["author", "created_at"]
+
+
+@admin.register(Ticket)
+class TicketAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "id",
+        "subject",
+        "customer",
+        "ticket_type",
+        "status",
+        "priority",
+        "assignee",
+        "created_at",
+    ]
+    list_display_links = ["id", "subject"]
+    list_filter = ["status", "priority", "ticket_type"]
+    search_fields = ["=id", "subject"]
+    autocomplete_fields = ["customer", "ticket_type", "assignee"]
+    list_select_related = ["customer", "ticket_type", "assignee"]
+    readonly_fields = ["opened_by", "created_at", "updated_at", "closed_at"]
+    inlines = [TicketCommentInline]
+    show_full_result_count = False
+
+    def save_model(self, request, obj: Ticket, form, change: bool) -> None:
+        if not change:
+            obj.opened_by = request.user
+        # Keep closed_at in step with the status, as the staff pages do.
+        obj.set_status(obj.status)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change: bool) -> None:
+        comments = formset.save(commit=False)
+        for comment in comments:
+            if comment.author_id is None:
+                comment.author = request.user
+            comment.save()
+        for comment in formset.deleted_objects:
+            comment.delete()
+
+
+@admin.register(TicketComment)
+class TicketCommentAdmin(admin.ModelAdmin):
+    list_display = ["id", "ticket", "author", "created_at"]
+    search_fields = ["body"]
+    autocomplete_fields = ["ticket"]
+    readonly_fields = ["author", "created_at"]
+    list_select_related = ["ticket", "author"]
+
+    def save_model(self, request, obj: TicketComment, form, change: bool) -> None:
+        if not change:
+            obj.author = request.user
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Length, Lower
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+validate_type_code = RegexValidator(
+    r"^[1-9][0-9]{0,8}\Z",
+    "A ticket type code is a whole number such as 4, as in ticket_types.json.",
+)
+
+
+class TicketTypeQuerySet(models.QuerySet):
+    def active(self) -> TicketTypeQuerySet:
+        return self.filter(active=True)
+
+
+class TicketType(models.Model):
+    code = models.CharField(
+        max_length=9,
+        unique=True,
+        validators=[validate_type_code],
+        help_text='The key in ticket_types.json, e.g. "1".',
+    )
+    name = models.CharField(max_length=100, help_text="Unique ignoring case.")
+    active = models.BooleanField(
+        default=True, help_text="Inactive types cannot be chosen for new tickets."
+    )
+
+    objects = TicketTypeQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        # Codes are digit strings without leading zeros: by length, then text, is
+        # numeric order ("2" before "10").
+        ordering = [Length("code"), "code"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="tickettype_name_unique_ci",
+                violation_error_message="A ticket type with this name already exists.",
+            ),
+        ]
+        permissions = [
+            ("import_tickettype", "Can import ticket types"),
+            ("export_tickettype", "Can export ticket types"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketQuerySet(models.QuerySet):
+    def open(self) -> TicketQuerySet:
+        return self.filter(status__in=Ticket.OPEN_STATUSES)
+
+    def for_customer(self, customer: object) -> TicketQuerySet:
+        return self.filter(customer=customer)
+
+
+class Ticket(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        PENDING = "pending", "Pending"
+        RESOLVED = "resolved", "Resolved"
+        CLOSED = "closed", "Closed"
+
+    class Priority(models.IntegerChoices):
+        # Stored as numbers so "most urgent first" is an index order.
+        LOW = 1, "Low"
+        NORMAL = 2, "Normal"
+        HIGH = 3, "High"
+        URGENT = 4, "Urgent"
+
+    OPEN_STATUSES = (Status.OPEN, Status.PENDING)
+    DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        db_index=False,  # ticket_customer_idx leads with it
+    )
+    ticket_type = models.ForeignKey(
+        TicketType,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        verbose_name="type",
+    )
+    subject = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    priority = models.PositiveSmallIntegerField(
+        choices=Priority, default=Priority.NORMAL
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        db_index=False,  # ticket_assignee_idx leads with it
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="opened_tickets",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Set when resolved or closed."
+    )
+
+    objects = TicketQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-priority", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["open", "pending", "resolved", "closed"]
+                ),
+                name="ticket_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(priority__in=[1, 2, 3, 4]),
+                name="ticket_priority_valid",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status__in=["resolved", "closed"], closed_at__isnull=False)
+                    | models.Q(status__in=["open", "pending"], closed_at__isnull=True)
+                ),
+                name="ticket_closed_at_matches_status",
+                violation_error_message="Resolved and closed tickets, and only they, "
+                "have a closing time.",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["status", "-priority", "created_at"], name="ticket_queue_idx"
+            ),
+            models.Index(fields=["customer", "status"], name="ticket_customer_idx"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("tickets:detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def set_status(self, status: str) -> None:
+        """Set the status; closing stamps closed_at and reopening clears it."""
+        self.status = status
+        if status in self.DONE_STATUSES:
+            self.closed_at = self.closed_at or timezone.now()
+        else:
+            self.closed_at = None
+
+
+class TicketComment(models.Model):
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = "comment"
+
+    def __str__(self) -> str:
+        return f"Comment on {self.ticket_id} by {self.author}"
