@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "csp",
+    "customer_flow",
     "customers",
     "tickets",
 ]
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "customer_flow.middleware.DatabaseWriteRefusedMiddleware",
 ]
 
 ROOT_URLCONF = "customer_flow.urls"
@@ -211,7 +213,7 @@ USE_TZ = True
 
 # Static files -------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from customer_flow.backup import BackupError, backup_sqlite
+
+
+class Command(BaseCommand):
+    help = (
+        "Write a consistent copy of the SQLite database to PATH while the app keeps "
+        "running. Restore by stopping the app and copying the file over db.sqlite3 "
+        "(delete db.sqlite3-wal and db.sqlite3-shm). On PostgreSQL, use pg_dump."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("path", type=Path, help="Where to write the copy.")
+        parser.add_argument(
+            "--force", action="store_true", help="Replace PATH if it exists."
+        )
+
+    def handle(self, *args, path: Path, force: bool, **options) -> None:
+        try:
+            report = backup_sqlite(path, overwrite=force)
+        except BackupError as error:
+            raise CommandError(str(error)) from None
+        if options["verbosity"] > 0:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Backed up the database to {report.path} "
+                    f"({report.size_bytes / 1_000_000:.1f} MB, {report.tables} tables)."
+                )
+            )
