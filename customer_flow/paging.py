@@ -41,4 +41,6 @@ class CappedList:
 def paginate(request: HttpRequest, items: CappedList) -> Page:
     """The page of ``items`` named by ``?page=``; a bad number gives the nearest."""
     paginator = Paginator(items, PER_PAGE)
-    return paginator.get_page(request.GET.get("page"))
+    page = paginator.get_page(request.GET.get("page"))
+    page.links = list(paginator.get_elided_page_range(page.number, on_each_side=2))
+    return page

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.db.models import CharField, Func, Q, QuerySet
+from django.db.models import CharField, F, Func, Q, QuerySet
 from django.db.models.functions import Lower
 
 from customer_flow.paging import CAP, CappedList
@@ -56,6 +56,19 @@ KEYS = {
     "name_tail_key": NameTail("name"),
     "email_key": Lower("email"),
     "phone_key": PhoneDigits("phone"),
+}
+
+
+# The sorts of the customer list: each is an index order (no sort of a million rows).
+ORDERINGS = {
+    "id": [F("id").asc()],
+    "-id": [F("id").desc()],
+    "name": [Lower("name").asc(), F("id").asc()],
+    "-name": [Lower("name").desc(), F("id").desc()],
+    "email": [Lower("email").asc()],
+    "-email": [Lower("email").desc()],
+    "phone": [PhoneDigits("phone").asc(), F("id").asc()],
+    "-phone": [PhoneDigits("phone").desc(), F("id").desc()],
 }
 
 
@@ -127,23 +140,30 @@ def prefix(key: str, text: str, vendor: str) -> Q:
 def find(queryset: QuerySet, text: str, *, order_by: list) -> CappedList:
     """The customers of ``queryset`` matching ``text``, sorted by ``order_by``.
 
-    Without search text the sorted index is walked and the count stops at ``CAP``.
-    With it, each kind of match reads at most ``CAP`` + 1 ids through its own index,
-    in that index's order; the union is small, so sorting it is cheap, and its size
-    is the count (marked capped when a kind of match had more).
+    Without search text the sorted index is walked and the count stops at ``CAP``:
+    the pages are exactly the first ``CAP`` customers in that order.
+
+    With search text, each kind of match reads at most ``CAP`` + 1 ids through its
+    own index. When none has more, their union is every match: small, so sorting it
+    is cheap and its size is the exact count. When one has more, the list is capped:
+    ``CAP`` of the matches (earlier kinds first, each in its index order), sorted,
+    and the page asks for more letters instead of sorting a million rows.
     """
     query = parse(text, vendor=queryset.db_vendor())
     if query.is_empty:
         return CappedList.of(queryset.order_by(*order_by))
     keyed = queryset.alias(**KEYS)
-    ids: set[int] = set()
+    ids: dict[int, None] = {}  # ordered set
     capped = False
     for key, condition in query.branches(queryset.db_vendor()):
         branch = keyed.filter(condition).order_by(key).values_list("pk", flat=True)
         found = list(branch[: CAP + 1])
         capped = capped or len(found) > CAP
-        ids.update(found[:CAP])
-    matches = queryset.model.objects.filter(pk__in=ids).order_by(*order_by)
+        ids.update(dict.fromkeys(found[:CAP]))
+    if len(ids) > CAP:
+        capped = True
+        ids = dict.fromkeys(list(ids)[:CAP])
+    matches = queryset.model.objects.filter(pk__in=list(ids)).order_by(*order_by)
     return CappedList(matches, len(ids), capped)
 
 

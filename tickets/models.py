@@ -83,6 +83,32 @@ class TicketQuerySet(models.QuerySet):
     def for_customer(self, customer: object) -> TicketQuerySet:
         return self.filter(customer=customer)
 
+    def order_by_open_first(self) -> TicketQuerySet:
+        """Open and pending first, then the rest; newest first within each."""
+        done = models.Case(
+            models.When(LiteralIn(models.F("status"), Ticket.OPEN_STATUSES), then=0),
+            default=1,
+        )
+        return self.alias(done=done).order_by("done", "-created_at", "-id")
+
+    def for_assignee(self, assignee: str, user: object) -> TicketQuerySet:
+        """``me``, ``none`` (unassigned) or a user's ID; anything else: everyone."""
+        if assignee == "me":
+            return self.filter(assignee=user)
+        if assignee == "none":
+            return self.filter(assignee__isnull=True)
+        if assignee.isdigit():
+            return self.filter(assignee_id=int(assignee))
+        return self
+
+    def with_status(self, status: str) -> TicketQuerySet:
+        """``queue`` (open and pending), one status, or ``all``."""
+        if status == "queue":
+            return self.open()
+        if status in Ticket.Status.values:
+            return self.filter(status=status)
+        return self
+
 
 class Ticket(models.Model):
     class Status(models.TextChoices):
@@ -199,6 +225,13 @@ class Ticket(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    def change(self, *, status: str, priority: int, assignee: object) -> None:
+        """Change what staff change on the ticket page; closed_at follows status."""
+        self.set_status(status)
+        self.priority = priority
+        self.assignee = assignee
+        self.save()
 
     def set_status(self, status: str) -> None:
         """Set the status; closing stamps closed_at and reopening clears it."""
