@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import random
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from itertools import islice
 
@@ -79,7 +80,7 @@ def seed(
     """Add ``customers`` customers and ``tickets`` tickets; return both counts."""
     rng = random.Random(seed)
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(), _bulk_mode(Customer if customers > 50_000 else None):
         customer_ids = seed_customers(customers, rng=rng, now=now, history=history)
         if tickets and not customer_ids:
             customer_ids = list(Customer.objects.values_list("pk", flat=True))
@@ -105,24 +106,25 @@ def seed_customers(
         return []
     start = _next_id(Customer)
     ids = range(start, start + count)
-    adapt = connection.ops.adapt_datetimefield_value
+    stamp = _stamper()
     span = 3 * 365 * 24 * 3600
+    # Email-safe forms of the names, worked out once rather than per row.
+    firsts = [(name, _email_part(name)) for name in FIRST_NAMES]
+    lasts = [(name, _email_part(name)) for name in LAST_NAMES]
+    random, choice = rng.random, rng.choice
 
     def rows() -> Iterator[tuple]:
         for pk in ids:
-            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-            local = _ascii(f"{first}.{last}").lower().replace("'", "")
+            (first, first_email), (last, last_email) = choice(firsts), choice(lasts)
             created = now - timedelta(seconds=span * (1 - (pk - start) / count))
-            archived = None
-            if rng.random() < 0.02:
-                archived = adapt(created + timedelta(days=30))
+            archived = stamp(created + timedelta(days=30)) if random() < 0.02 else None
             yield (
                 pk,
                 f"{first} {last}",
-                f"{local}{pk}@{rng.choice(DOMAINS)}",
+                f"{first_email}.{last_email}{pk}@{choice(DOMAINS)}",
                 _phone(rng),
-                adapt(created),
-                adapt(created),
+                stamp(created),
+                stamp(created),
                 archived,
                 1,
             )
@@ -158,7 +160,7 @@ def seed_tickets(
         get_user_model().objects.filter(is_active=True).values_list("pk", flat=True)
     ) or [None]
     start = _next_id(Ticket)
-    adapt = connection.ops.adapt_datetimefield_value
+    stamp = _stamper()
     span = 2 * 365 * 24 * 3600
 
     def rows() -> Iterator[tuple]:
@@ -175,7 +177,7 @@ def seed_tickets(
             else:
                 status = "resolved" if rng.random() < 0.4 else "closed"
             closed = (
-                adapt(created + timedelta(hours=rng.randint(1, 240)))
+                stamp(created + timedelta(hours=rng.randint(1, 240)))
                 if status in ("resolved", "closed")
                 else None
             )
@@ -189,8 +191,8 @@ def seed_tickets(
                 rng.choices((1, 2, 3, 4), weights=(20, 55, 20, 5))[0],
                 rng.choice(assignees) if rng.random() < 0.7 else None,
                 None,
-                adapt(created),
-                closed or adapt(created),
+                stamp(created),
+                closed or stamp(created),
                 closed,
             )
 
@@ -212,6 +214,31 @@ def seed_tickets(
     if history:
         _copy_to_history(Ticket, columns, f"id >= {start}")
     return count
+
+
+@contextmanager
+def _bulk_mode(model: type | None) -> Iterator[None]:
+    """Build ``model``'s secondary indexes once after the rows, not row by row.
+
+    Sorting a million keys into a fresh index is several times faster than a
+    million random inserts into it. The unique email index stays: it is a rule.
+    """
+    if model is None:
+        yield
+        return
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size=-400000")  # 400 MB for this connection
+    editor = connection.schema_editor()  # only to write the SQL, not entered
+    with connection.cursor() as cursor:
+        for index in model._meta.indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(index.name)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for index in model._meta.indexes:
+                cursor.execute(str(index.create_sql(model, editor)))
 
 
 def _next_id(model: type) -> int:
@@ -255,8 +282,17 @@ def _copy_to_history(model: type, columns: list[str], where: str) -> None:
         )
 
 
-def _ascii(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+def _stamper() -> Callable[[datetime], str]:
+    """Format an aware UTC datetime as the database stores it, fast."""
+    if connection.vendor == "sqlite":
+        # Django keeps naive UTC text in SQLite.
+        return lambda value: str(value.replace(tzinfo=None))
+    return datetime.isoformat
+
+
+def _email_part(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore")
+    return ascii_name.decode().lower().replace("'", "")
 
 
 def _phone(rng: random.Random) -> str:
