@@ -64,10 +64,10 @@ class CustomerEditForm(CustomerForm):
             for field in EDITABLE
             if seen.get(field) != getattr(current, field)
         ]
-        who = f" by {changed_by}" if changed_by else ""
         self.add_error(
             None,
-            f"Someone else saved this customer{who} while you were editing. "
+            f"{changed_by or 'Someone else'} saved this customer while you were "
+            "editing. "
             "Your changes are not saved yet; they are still in the form below. "
             "Their changes: "
             + ("; ".join(changes) or "no visible field changed")

@@ -218,7 +218,7 @@ def test_second_save_from_the_same_version_is_refused_and_keeps_its_input(
     )
     assert second.status_code == 200
     text = second.content.decode()
-    assert "Someone else saved this customer by lead" in text
+    assert "lead saved this customer while you were editing." in text
     assert "Name: “Ada” → “Ada Lovelace”" in text
     assert 'value="555-0100"' in text  # the second person's input is kept
     customer.refresh_from_db()
