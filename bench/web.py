@@ -131,6 +131,7 @@ def _pages() -> list[tuple[str, str, dict]]:
         ("search email", f"/customers/?q={customer.email}", {}),
         ("search ID", f"/customers/?q={customer.pk}", {}),
         ("search phone digits '555'", "/customers/?q=555", {}),
+        ("search 'mar' among archived", "/customers/?q=mar&status=archived", {}),
         ("customer detail", f"/customers/{customer.pk}/", {}),
         ("ticket queue", "/tickets/", {}),
         ("ticket queue, mine", "/tickets/?assignee=me", {}),

@@ -63,4 +63,20 @@ class Migration(migrations.Migration):
             model_name='customer',
             index=models.Index(condition=models.Q(('archived_at__isnull', False)), fields=['archived_at'], name='customer_archived_idx'),
         ),
+        migrations.AddIndex(
+            model_name='customer',
+            index=models.Index(django.db.models.functions.text.Lower('name'), condition=models.Q(('archived_at__isnull', False)), name='customer_arch_name_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='customer',
+            index=models.Index(customers.search.NameTail('name'), condition=models.Q(('archived_at__isnull', False)), name='customer_arch_tail_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='customer',
+            index=models.Index(django.db.models.functions.text.Lower('email'), condition=models.Q(('archived_at__isnull', False)), name='customer_arch_email_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='customer',
+            index=models.Index(customers.search.PhoneDigits('phone'), condition=models.Q(('archived_at__isnull', False)), name='customer_arch_phone_idx'),
+        ),
     ]
