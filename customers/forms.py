@@ -94,13 +94,15 @@ def unsign_values(token: str) -> dict[str, str]:
         return {}
 
 
+SEARCH_MAX_LENGTH = 200
+
+
 class CustomerSearchForm(forms.Form):
     """The search box, status filter and sort of the customer list (all optional)."""
 
     q = forms.CharField(
         label="Search customers",
         required=False,
-        max_length=200,
         help_text="ID, or the start of a name, surname, email or phone number.",
         widget=forms.TextInput(
             attrs={"type": "search", "autocomplete": "off", "data-search": ""}
@@ -115,10 +117,11 @@ class CustomerSearchForm(forms.Form):
     )
 
     def values(self) -> tuple[str, str, str]:
-        """(search text, status, sort), falling back to defaults for bad input."""
-        data = self.cleaned_data if self.is_valid() else {}
+        """(search text, status, sort); a bad value falls back to its default."""
+        self.is_valid()
+        data = self.cleaned_data  # only the fields that were valid
         return (
-            data.get("q") or "",
+            (data.get("q") or "")[:SEARCH_MAX_LENGTH],
             data.get("status") or "active",
             data.get("sort") or "id",
         )

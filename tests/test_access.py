@@ -140,3 +140,16 @@ def test_every_form_post_needs_the_csrf_token(lead, make_ticket, name, kwargs):
     response = client.post(reverse(name, kwargs=kwargs), {"name": "x"})
     assert response.status_code == 403
     assert "This form has expired" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/customers/99999999999999999999999/",
+        "/customers/99999999999999999999999/edit/",
+        "/tickets/99999999999999999999999/",
+        "/tickets/new/99999999999999999999999/",
+    ],
+)
+def test_an_id_too_large_for_the_database_is_a_404(lead_client, path):
+    assert lead_client.get(path).status_code == 404

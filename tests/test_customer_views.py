@@ -51,11 +51,20 @@ def test_list_sorts_by_the_chosen_column_both_ways(agent_client, make_customer):
 
 def test_list_ignores_a_bad_sort_status_or_page(agent_client, make_customer):
     make_customer(name="Ada Lovelace")
+    make_customer(name="Grace Hopper")
     response = agent_client.get(
-        LIST, {"sort": "password", "status": "x", "page": "999"}
+        LIST, {"q": "ada", "sort": "password", "status": "x", "page": "999"}
     )
     assert response.status_code == 200
     assert "Ada Lovelace" in response.text
+    assert "Grace Hopper" not in response.text  # the valid search still applies
+
+
+def test_list_survives_absurd_searches(agent_client, make_customer):
+    make_customer(name="Ada Lovelace")
+    for text in ["9" * 40, "x" * 5000, "\x00", "a\x00b", "%_", "\U0010ffff"]:
+        response = agent_client.get(LIST, {"q": text})
+        assert response.status_code == 200, text
 
 
 def test_list_pages_by_fifty_with_page_links(agent_client, make_customer):
@@ -239,6 +248,7 @@ def test_edit_refuses_a_missing_version(agent_client, make_customer):
         {"name": "Ada Lovelace", "email": customer.email},
     )
     assert response.status_code == 200
+    assert "reload the page and try again" in response.text
     customer.refresh_from_db()
     assert customer.name == "Ada"
 

@@ -63,7 +63,7 @@ def test_queue_filters_by_assignee_mine_and_unassigned(
 
 def test_queue_reports_a_bad_filter_and_ignores_it(agent_client, make_ticket):
     make_ticket(subject="still listed")
-    response = agent_client.get(QUEUE, {"priority": "9", "customer": "abc"})
+    response = agent_client.get(QUEUE, {"priority": "9", "customer": "9" * 30})
     assert response.status_code == 200
     assert subjects(response) == ["still listed"]
     assert "Select a valid choice" in response.text

@@ -103,6 +103,7 @@ class TicketFilterForm(forms.Form):
     customer = forms.IntegerField(
         required=False,
         min_value=1,
+        max_value=2**63 - 1,
         label="Customer ID",
         widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 10}),
     )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -83,7 +84,7 @@ def tickettype_list(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/tickettype_list.html", {"types": types})
 
 
-def _tickets():
+def _tickets() -> QuerySet:
     return Ticket.objects.select_related("customer", "ticket_type", "assignee")
 
 
