@@ -11,7 +11,7 @@ import json
 import random
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from itertools import islice
 
@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
+from customer_flow.bulk import deferred_indexes
 from customer_flow.sequences import reset_id_sequences
 from customers.models import Customer
 from tickets.models import Ticket, TicketType
@@ -80,7 +81,8 @@ def seed(
     """Add ``customers`` customers and ``tickets`` tickets; return both counts."""
     rng = random.Random(seed)
     now = timezone.now()
-    with transaction.atomic(), _bulk_mode(Customer if customers > 50_000 else None):
+    many = customers > 50_000
+    with transaction.atomic(), deferred_indexes(Customer) if many else nullcontext():
         customer_ids = seed_customers(customers, rng=rng, now=now, history=history)
         if tickets and not customer_ids:
             customer_ids = list(Customer.objects.values_list("pk", flat=True))
@@ -214,31 +216,6 @@ def seed_tickets(
     if history:
         _copy_to_history(Ticket, columns, f"id >= {start}")
     return count
-
-
-@contextmanager
-def _bulk_mode(model: type | None) -> Iterator[None]:
-    """Build ``model``'s secondary indexes once after the rows, not row by row.
-
-    Sorting a million keys into a fresh index is several times faster than a
-    million random inserts into it. The unique email index stays: it is a rule.
-    """
-    if model is None:
-        yield
-        return
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA cache_size=-400000")  # 400 MB for this connection
-    editor = connection.schema_editor()  # only to write the SQL, not entered
-    with connection.cursor() as cursor:
-        for index in model._meta.indexes:
-            cursor.execute(f"DROP INDEX {connection.ops.quote_name(index.name)}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            for index in model._meta.indexes:
-                cursor.execute(str(index.create_sql(model, editor)))
 
 
 def _next_id(model: type) -> int:
