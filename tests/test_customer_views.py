@@ -135,6 +135,28 @@ def test_detail_shows_fields_open_tickets_first_and_history(
     assert "<strong>agent</strong> changed" in text
 
 
+@pytest.mark.parametrize("rows", [1, 30])
+def test_detail_runs_a_fixed_number_of_queries(
+    agent_client,
+    agent,
+    lead,
+    make_customer,
+    make_ticket,
+    make_ticket_type,
+    rows,
+    django_assert_max_num_queries,
+):
+    customer = make_customer()
+    for n in range(rows):
+        make_ticket(customer=customer, ticket_type=make_ticket_type(), assignee=lead)
+        customer.name = f"Name {n}"
+        customer._history_user = agent if n % 2 else lead
+        customer.save()
+    # session, user, permissions, customer, tickets, history
+    with django_assert_max_num_queries(7):
+        agent_client.get(customer.get_absolute_url())
+
+
 def test_detail_of_a_missing_customer_is_a_friendly_404(agent_client):
     response = agent_client.get(reverse("customers:detail", args=[999]))
     assert response.status_code == 404

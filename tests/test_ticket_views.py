@@ -233,3 +233,14 @@ def test_ticket_detail_runs_a_fixed_number_of_queries(
         ticket.save()
     with django_assert_max_num_queries(12):
         agent_client.get(ticket.get_absolute_url())
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_ticket_types_list_runs_a_fixed_number_of_queries(
+    agent_client, make_ticket_type, rows, django_assert_max_num_queries
+):
+    for _ in range(rows):
+        make_ticket_type()
+    # session, user, two for permissions, the types
+    with django_assert_max_num_queries(5):
+        agent_client.get(reverse("tickets:types"))
