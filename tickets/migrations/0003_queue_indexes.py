@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0002_search_indexes'),
+        ('customers', '0001_initial'),
         ('tickets', '0002_support_groups'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
