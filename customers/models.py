@@ -31,7 +31,8 @@ class CustomerQuerySet(models.QuerySet):
 
     def search(self, text: str) -> CustomerQuerySet:
         """Customers matching the search box (see ``customers.search``): exact ID,
-        or the start of the phone digits, email, name or a later word of the name."""
+        or the start of the phone digits, the email, or the name from its first or
+        second word."""
         query = search.parse(text, vendor=self.db_vendor())
         if query.is_empty:
             return self
