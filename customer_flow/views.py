@@ -1,15 +1,29 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.decorators import login_not_required, permission_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from customer_flow import dashboard as figures
 
+
+@permission_required("tickets.view_ticket", raise_exception=True)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard.html")
+    context = {
+        "by_status": figures.open_by_status(),
+        "by_type": figures.open_by_type(),
+        "chart": figures.opened_per_day(),
+        "my_tickets": figures.my_open_tickets(request.user),
+        "newest_customers": (
+            figures.newest_customers()
+            if request.user.has_perm("customers.view_customer")
+            else None
+        ),
+    }
+    return render(request, "dashboard.html", context)
 
 
 @login_not_required

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.core import signing
 
-from customers import validation
+from customers import search, validation
 from customers.models import Customer
 
 
@@ -33,3 +34,94 @@ class CustomerForm(forms.ModelForm):
 
     def clean_phone(self) -> str:
         return validation.clean_phone(self.cleaned_data["phone"])
+
+
+class CustomerEditForm(CustomerForm):
+    """The customer form plus what it needs to refuse a lost update.
+
+    ``version`` is the version the person started from; ``seen`` is a signed copy of
+    the values they saw, so a refusal can say exactly what the other person changed.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    class Meta(CustomerForm.Meta):
+        pass
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version
+            self.initial["seen"] = sign_values(self.instance)
+
+    def refuse_conflict(self, current: Customer, changed_by: str | None) -> None:
+        """Explain what changed since the form was opened; a second save overwrites."""
+        seen = unsign_values(self.data.get("seen", ""))
+        changes = [
+            f"{Customer._meta.get_field(field).verbose_name.capitalize()}: "
+            f"“{seen.get(field, '?')}” → “{getattr(current, field)}”"
+            for field in EDITABLE
+            if seen.get(field) != getattr(current, field)
+        ]
+        self.add_error(
+            None,
+            f"{changed_by or 'Someone else'} saved this customer while you were "
+            "editing. "
+            "Your changes are not saved yet; they are still in the form below. "
+            "Their changes: "
+            + ("; ".join(changes) or "no visible field changed")
+            + ". Review, then save again to keep your version.",
+        )
+        # Saving again now means "overwrite with mine", on top of their version.
+        self.data = self.data.copy()
+        self.data["version"] = current.version
+        self.data["seen"] = sign_values(current)
+
+
+EDITABLE = ("name", "email", "phone")
+_SALT = "customers.edit.seen"
+
+
+def sign_values(customer: Customer) -> str:
+    return signing.dumps({f: getattr(customer, f) for f in EDITABLE}, salt=_SALT)
+
+
+def unsign_values(token: str) -> dict[str, str]:
+    try:
+        return signing.loads(token, salt=_SALT)
+    except signing.BadSignature:
+        return {}
+
+
+SEARCH_MAX_LENGTH = 200
+
+
+class CustomerSearchForm(forms.Form):
+    """The search box, status filter and sort of the customer list (all optional)."""
+
+    q = forms.CharField(
+        label="Search customers",
+        required=False,
+        help_text="ID, or the start of a name, surname, email or phone number.",
+        widget=forms.TextInput(
+            attrs={"type": "search", "autocomplete": "off", "data-search": ""}
+        ),
+    )
+    status = forms.ChoiceField(
+        choices=[("active", "Active"), ("archived", "Archived"), ("all", "All")],
+        required=False,
+    )
+    sort = forms.ChoiceField(
+        choices=[(key, key) for key in search.ORDERINGS], required=False
+    )
+
+    def values(self) -> tuple[str, str, str]:
+        """(search text, status, sort); a bad value falls back to its default."""
+        self.is_valid()
+        data = self.cleaned_data  # only the fields that were valid
+        return (
+            (data.get("q") or "")[:SEARCH_MAX_LENGTH],
+            data.get("status") or "active",
+            data.get("sort") or "id",
+        )

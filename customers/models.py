@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from customers import validation
+from customers import search, validation
 
 
 class CustomerQuerySet(models.QuerySet):
@@ -20,6 +20,32 @@ class CustomerQuerySet(models.QuerySet):
     def with_email(self, email: str) -> CustomerQuerySet:
         """Customers whose email matches ignoring case (uses the unique index)."""
         return self.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
+
+    def with_status(self, status: str) -> CustomerQuerySet:
+        """``active``, ``archived`` or anything else for all customers."""
+        if status == "active":
+            return self.active()
+        if status == "archived":
+            return self.archived()
+        return self
+
+    def search(self, text: str) -> CustomerQuerySet:
+        """Customers matching the search box (see ``customers.search``): exact ID,
+        or the start of the phone digits, the email, or the name from its first or
+        second word."""
+        query = search.parse(text, vendor=self.db_vendor())
+        if query.is_empty:
+            return self
+        condition = models.Q(pk__in=[])
+        for _key, branch in query.branches(self.db_vendor()):
+            condition |= branch
+        return self.alias(**search.KEYS).filter(condition)
+
+    def db_vendor(self) -> str:
+        return connections[self.db].vendor
+
+
+ARCHIVED = models.Q(archived_at__isnull=False)
 
 
 class Customer(models.Model):
@@ -69,6 +95,37 @@ class Customer(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(id__gt=0), name="customer_id_positive"
+            ),
+        ]
+        indexes = [
+            # Search by name prefix and sort by name (the email one is the unique
+            # constraint above). Expressions, so bulk-written rows need nothing.
+            models.Index(Lower("name"), name="customer_name_lower_idx"),
+            models.Index(search.NameTail("name"), name="customer_name_tail_idx"),
+            models.Index(search.PhoneDigits("phone"), name="customer_phone_digits_idx"),
+            models.Index(fields=["created_at"], name="customer_created_idx"),
+            # Only archived rows: "archived IS NULL" must not pick this index.
+            models.Index(
+                fields=["archived_at"], name="customer_archived_idx", condition=ARCHIVED
+            ),
+            # The search keys again for the few archived customers, so searching
+            # the Archived filter reads them in order instead of skipping through
+            # every active match. (SQLite prefers these once ANALYZE has run.)
+            models.Index(
+                Lower("name"), name="customer_arch_name_idx", condition=ARCHIVED
+            ),
+            models.Index(
+                search.NameTail("name"),
+                name="customer_arch_tail_idx",
+                condition=ARCHIVED,
+            ),
+            models.Index(
+                Lower("email"), name="customer_arch_email_idx", condition=ARCHIVED
+            ),
+            models.Index(
+                search.PhoneDigits("phone"),
+                name="customer_arch_phone_idx",
+                condition=ARCHIVED,
             ),
         ]
         permissions = [

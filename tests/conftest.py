@@ -79,3 +79,23 @@ def make_ticket(db, make_customer, make_ticket_type) -> Callable[..., Ticket]:
         return Ticket.objects.create(**fields)
 
     return make
+
+
+@pytest.fixture
+def lead_client(client, lead):
+    client.force_login(lead)
+    return client
+
+
+@pytest.fixture
+def outsider_client(client, outsider):
+    client.force_login(outsider)
+    return client
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    # Lets fixtures see whether the test failed (the browser saves a screenshot).
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report

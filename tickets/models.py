@@ -56,10 +56,40 @@ class TicketType(models.Model):
 
 class TicketQuerySet(models.QuerySet):
     def open(self) -> TicketQuerySet:
-        return self.filter(status__in=Ticket.OPEN_STATUSES)
+        """Open and pending tickets.
+
+        Written as "not closed": the check constraint ticket_closed_at_matches_status
+        makes the two the same, and ``closed_at IS NULL`` is the condition of the
+        partial queue indexes, which SQLite then uses with or without statistics
+        (``status IN (...)`` would compete with ticket_queue_idx and need them).
+        """
+        return self.filter(closed_at__isnull=True)
 
     def for_customer(self, customer: object) -> TicketQuerySet:
         return self.filter(customer=customer)
+
+    def order_by_open_first(self) -> TicketQuerySet:
+        """Open and pending first, then the rest; newest first within each."""
+        done = models.Case(models.When(closed_at__isnull=True, then=0), default=1)
+        return self.alias(done=done).order_by("done", "-created_at", "-id")
+
+    def for_assignee(self, assignee: str, user: object) -> TicketQuerySet:
+        """``me``, ``none`` (unassigned) or a user's ID; anything else: everyone."""
+        if assignee == "me":
+            return self.filter(assignee=user)
+        if assignee == "none":
+            return self.filter(assignee__isnull=True)
+        if assignee.isdigit():
+            return self.filter(assignee_id=int(assignee))
+        return self
+
+    def with_status(self, status: str) -> TicketQuerySet:
+        """``queue`` (open and pending), one status, or ``all``."""
+        if status == "queue":
+            return self.open()
+        if status in Ticket.Status.values:
+            return self.filter(status=status)
+        return self
 
 
 class Ticket(models.Model):
@@ -149,6 +179,25 @@ class Ticket(models.Model):
             models.Index(
                 fields=["status", "-priority", "created_at"], name="ticket_queue_idx"
             ),
+            # The queue: open and pending (not closed) tickets, most urgent then
+            # oldest first, read in index order; and the same per type.
+            models.Index(
+                fields=["-priority", "created_at"],
+                name="ticket_open_queue_idx",
+                condition=models.Q(closed_at__isnull=True),
+            ),
+            models.Index(
+                fields=["ticket_type", "-priority", "created_at"],
+                name="ticket_open_type_idx",
+                condition=models.Q(closed_at__isnull=True),
+            ),
+            models.Index(
+                fields=["assignee", "-priority", "created_at"],
+                name="ticket_open_assignee_idx",
+                condition=models.Q(closed_at__isnull=True),
+            ),
+            # The queue with any status.
+            models.Index(fields=["-priority", "created_at"], name="ticket_age_idx"),
             models.Index(fields=["customer", "status"], name="ticket_customer_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
         ]
@@ -162,6 +211,13 @@ class Ticket(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    def change(self, *, status: str, priority: int, assignee: object) -> None:
+        """Change what staff change on the ticket page; closed_at follows status."""
+        self.set_status(status)
+        self.priority = priority
+        self.assignee = assignee
+        self.save()
 
     def set_status(self, status: str) -> None:
         """Set the status; closing stamps closed_at and reopening clears it."""

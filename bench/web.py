@@ -1,0 +1,182 @@
+"""Server time of the staff pages at a million customers, on SQLite.
+
+Seeds a throwaway SQLite file (bench/out/web.sqlite3, never db.sqlite3) with
+1,000,000 customers and 200,000 tickets through ``seed_demo``, signs a user in,
+and times each page through Django's test client: the full request (middleware,
+session, permissions, queries, template) without a network. Prints median and p95
+per page, the SQL query count, and whether the median is under the 50 ms target.
+
+    .venv/bin/python bench/web.py                  # seed (about a minute), measure
+    .venv/bin/python bench/web.py --reuse          # measure an existing bench db
+    .venv/bin/python bench/web.py --reuse --no-stats   # ... without ANALYZE stats
+    .venv/bin/python bench/web.py --customers 100000 --tickets 20000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+BASE = Path(__file__).resolve().parent.parent
+TARGET_MS = 50.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--tickets", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=30, help="timed runs per page")
+    parser.add_argument("--reuse", action="store_true", help="keep a seeded db")
+    parser.add_argument("--db", default=str(BASE / "bench" / "out" / "web.sqlite3"))
+    parser.add_argument(
+        "--no-stats",
+        action="store_true",
+        help="drop the planner statistics first (as after a bulk import without "
+        "ANALYZE) to show the pages do not depend on them",
+    )
+    args = parser.parse_args()
+
+    db = Path(args.db).resolve()
+    if db.name.startswith("db.sqlite3"):
+        parser.error("refusing to use the development database")
+    db.parent.mkdir(parents=True, exist_ok=True)
+    if not args.reuse:
+        for leftover in db.parent.glob(db.name + "*"):
+            leftover.unlink()
+
+    # Production-like settings: DEBUG off (no query log, cached templates).
+    os.environ.update(
+        DATABASE_URL=f"sqlite:///{db}",
+        DJANGO_SETTINGS_MODULE="customer_flow.settings",
+        DEBUG="false",
+        SECURE_HTTPS="false",
+        SECRET_KEY="bench-only-" + "k" * 50,
+        ALLOWED_HOSTS="testserver",
+    )
+    sys.path.insert(0, str(BASE))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # DEBUG off
+    user = _users()
+    from customers.models import Customer
+
+    if not (args.reuse and Customer.objects.exists()):
+        started = time.perf_counter()
+        call_command(
+            "seed_demo", customers=args.customers, tickets=args.tickets, verbosity=0
+        )
+        print(
+            f"Seeded {args.customers:,} customers and {args.tickets:,} tickets "
+            f"in {time.perf_counter() - started:.1f} s into {db}"
+        )
+    if args.no_stats:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS sqlite_stat1")
+            cursor.execute("DROP TABLE IF EXISTS sqlite_stat4")
+        connection.close()
+        print("Planner statistics dropped.")
+    _measure(user, args.repeat)
+    return 0
+
+
+def _users():
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    User = get_user_model()
+    lead, created = User.objects.get_or_create(username="bench-lead")
+    if created:
+        roles = ["Support staff", "Support leads"]
+        lead.groups.set(Group.objects.filter(name__in=roles))
+        staff = Group.objects.get(name="Support staff")
+        for n in range(20):  # seeded tickets are assigned among these
+            User.objects.create(username=f"bench-agent-{n}").groups.add(staff)
+    return lead
+
+
+def _pages() -> list[tuple[str, str, dict]]:
+    from customers.models import Customer
+    from tickets.models import Ticket
+
+    busy = Ticket.objects.order_by("-created_at").values_list("customer_id", flat=True)[
+        0
+    ]
+    customer = Customer.objects.get(pk=busy)
+    ticket = Ticket.objects.open().filter(customer=customer).first() or (
+        Ticket.objects.order_by("-pk").first()
+    )
+    surname = customer.name.split()[-1][:4]
+    kind = ticket.ticket_type_id
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    return [
+        ("dashboard", "/", {}),
+        ("customer list", "/customers/", {}),
+        ("customer list, sorted by name", "/customers/?sort=name", {}),
+        ("customer list, page 20", "/customers/?page=20", {}),
+        ("customer list, archived", "/customers/?status=archived", {}),
+        ("search name prefix 'mar' (htmx)", "/customers/?q=mar", htmx),
+        ("search name prefix 'mar'", "/customers/?q=mar", {}),
+        ("search full name", f"/customers/?q={customer.name}", {}),
+        (f"search surname '{surname}'", f"/customers/?q={surname}", {}),
+        ("search email", f"/customers/?q={customer.email}", {}),
+        ("search ID", f"/customers/?q={customer.pk}", {}),
+        ("search phone digits '555'", "/customers/?q=555", {}),
+        ("search 'mar' among archived", "/customers/?q=mar&status=archived", {}),
+        ("customer detail", f"/customers/{customer.pk}/", {}),
+        ("ticket queue", "/tickets/", {}),
+        ("ticket queue, mine", "/tickets/?assignee=me", {}),
+        ("ticket queue, unassigned", "/tickets/?assignee=none", {}),
+        ("ticket queue, one type", f"/tickets/?ticket_type={kind}", {}),
+        ("ticket queue, any status", "/tickets/?status=all", {}),
+        ("ticket detail", f"/tickets/{ticket.pk}/", {}),
+    ]
+
+
+def _measure(user, repeat: int) -> None:
+    from django.db import connection
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    rows = []
+    for label, url, headers in _pages():
+        for _ in range(3):  # warm caches and the connection
+            response = client.get(url, **headers)
+            assert response.status_code == 200, (url, response.status_code)
+        # Count the SQL of one request (the query log is reset per request).
+        sql: list[str] = []
+
+        def counted(execute, query, *args, sql=sql):
+            sql.append(query)
+            return execute(query, *args)
+
+        with connection.execute_wrapper(counted):
+            client.get(url, **headers)
+        timings = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            client.get(url, **headers)
+            timings.append((time.perf_counter() - started) * 1000)
+        timings.sort()
+        p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
+        rows.append((label, statistics.median(timings), p95, len(sql)))
+
+    width = max(len(row[0]) for row in rows)
+    print(f"\n{'page':<{width}}  median ms  p95 ms  queries  < {TARGET_MS:.0f} ms")
+    for label, median, p95, count in rows:
+        ok = "yes" if median < TARGET_MS else "NO"
+        print(f"{label:<{width}}  {median:9.1f}  {p95:6.1f}  {count:7d}  {ok}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Who changed what and when, read from django-simple-history records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import ForeignKey, QuerySet
+
+# Bookkeeping columns that change on every save and say nothing to a person.
+IGNORED = {"updated_at", "created_at", "closed_at", "version"}
+KINDS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    when: datetime
+    who: str
+    kind: str
+    changes: list[Change] = field(default_factory=list)
+
+
+def entries(history: QuerySet, *, limit: int = 20) -> list[Entry]:
+    """The newest ``limit`` history records as entries, newest first.
+
+    One query for the records (plus one per foreign key shown), whatever the count:
+    each record is compared with the next older one already fetched.
+    """
+    records = list(
+        history.select_related("history_user").order_by("-history_date", "-history_id")[
+            : limit + 1
+        ]
+    )
+    model = history.model
+    fields = [
+        f
+        for f in model.instance_type._meta.concrete_fields
+        if f.name not in IGNORED and not f.primary_key
+    ]
+    labels = _related_labels(fields, records)
+    result = []
+    for newer, older in zip(records[:limit], records[1:] + [None], strict=False):
+        changes = []
+        if older is not None and newer.history_type == "~":
+            for f in fields:
+                old, new = getattr(older, f.attname), getattr(newer, f.attname)
+                if old != new:
+                    changes.append(
+                        Change(
+                            str(f.verbose_name).capitalize(),
+                            _show(f, old, labels),
+                            _show(f, new, labels),
+                        )
+                    )
+        user = newer.history_user
+        result.append(
+            Entry(
+                when=newer.history_date,
+                who=user.get_username() if user else "system",
+                kind=KINDS.get(newer.history_type, "changed"),
+                changes=changes,
+            )
+        )
+    return result
+
+
+def _related_labels(fields: list, records: list) -> dict:
+    labels = {}
+    for f in fields:
+        if isinstance(f, ForeignKey):
+            ids = {getattr(r, f.attname) for r in records} - {None}
+            if ids:
+                objects = f.related_model._base_manager.in_bulk(ids)
+                labels[f.name] = {pk: str(obj) for pk, obj in objects.items()}
+    return labels
+
+
+def _show(f, value: object, labels: dict) -> str:
+    if value is None or value == "":
+        return "—"
+    if f.name in labels:
+        return labels[f.name].get(value, f"#{value}")
+    if f.choices:
+        return str(dict(f.flatchoices).get(value, value))
+    return str(value)

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from customer_flow import seeding
+
+
+class Command(BaseCommand):
+    help = (
+        "Add realistic demo customers and tickets in bulk (raw SQL, no model saves). "
+        "Seed rows get no change history unless --history is given."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--customers", type=int, default=1000)
+        parser.add_argument("--tickets", type=int, default=200)
+        parser.add_argument(
+            "--history",
+            action="store_true",
+            help="Also write a 'created' history row for every seeded row.",
+        )
+        parser.add_argument("--seed", type=int, default=1, help="Random seed.")
+
+    def handle(self, *args, **options) -> None:
+        if options["customers"] < 0 or options["tickets"] < 0:
+            raise CommandError("--customers and --tickets must be 0 or more.")
+        started = time.perf_counter()
+        customers, tickets = seeding.seed(
+            customers=options["customers"],
+            tickets=options["tickets"],
+            history=options["history"],
+            seed=options["seed"],
+        )
+        if options["verbosity"]:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Seeded {customers:,} customers and {tickets:,} tickets "
+                    f"in {time.perf_counter() - started:.1f} s."
+                )
+            )

@@ -1,0 +1,202 @@
+"""A support agent's day in a real Chromium, driven by Playwright.
+
+Debian's Chromium is used (Playwright's own download does not work here); `make
+test` installs it when missing. These tests are never skipped. On failure the page
+is saved to test-artifacts/<test name>.png.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+from django.conf import settings
+from django.db import connections
+from playwright.sync_api import expect, sync_playwright
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "correct horse battery staple"
+
+
+def _browser_page(request, monkeypatch, live_server, *, javascript: bool):
+    # Playwright's sync API runs an event loop in this thread; the test's own
+    # database calls are still plain synchronous calls.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(
+            base_url=live_server.url, java_script_enabled=javascript
+        )
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        problems: list[str] = []
+        page.on(
+            "console",
+            lambda message: (
+                problems.append(message.text) if message.type == "error" else None
+            ),
+        )
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        try:
+            yield page, problems
+        finally:
+            report = getattr(request.node, "report_call", None)
+            if report is None or report.failed:
+                folder = settings.BASE_DIR / "test-artifacts"
+                folder.mkdir(exist_ok=True)
+                page.screenshot(
+                    path=folder / f"{request.node.name}.png", full_page=True
+                )
+            browser.close()
+            # With Playwright's loop running, Django keeps this test's connection in
+            # context-local storage that the usual teardown does not see: close it
+            # here, or PostgreSQL refuses to drop the test database at the end.
+            connections.close_all()
+
+
+@pytest.fixture
+def browser_page(request, monkeypatch, live_server):
+    yield from _browser_page(request, monkeypatch, live_server, javascript=True)
+
+
+@pytest.fixture
+def no_js_page(request, monkeypatch, live_server):
+    yield from _browser_page(request, monkeypatch, live_server, javascript=False)
+
+
+def sign_in(page, username: str) -> None:
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login/\?next=/$"))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
+
+
+def open_count(page) -> str:
+    stats = page.get_by_role("region", name="Open tickets by status")
+    return stats.locator("li", has_text="Open").locator(".stat-value").inner_text()
+
+
+def test_an_agent_works_a_customer_from_creation_to_closed_ticket(
+    browser_page, lead, make_ticket_type
+):
+    page, problems = browser_page
+    make_ticket_type(name="Billing Inquiry")
+    sign_in(page, "lead")
+    assert open_count(page) == "0"
+
+    # Create a customer.
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Customers"
+    ).click()
+    page.get_by_role("link", name="New customer").click()
+    page.locator("#id_name").fill("Zed Quinn")
+    page.locator("#id_email").fill("zed.quinn@example.com")
+    page.locator("#id_phone").fill("+1 (555) 010-2000")
+    page.get_by_role("button", name="Create customer").click()
+    expect(page.get_by_role("heading", name="Zed Quinn", level=1)).to_be_visible()
+    expect(page.locator(".messages")).to_contain_text("created")
+
+    # Find it: "/" focuses the search box and results arrive as you type (htmx).
+    page.goto("/customers/")
+    page.locator("body").press("/")
+    search_box = page.locator("#id_q")
+    expect(search_box).to_be_focused()
+    search_box.press_sequentially("quin", delay=30)
+    results = page.locator("#results")
+    expect(results).to_contain_text("1 customer matching “quin”")
+    expect(page).to_have_url(re.compile(r"q=quin"))
+    search_box.fill("")
+    search_box.press_sequentially("555 0102", delay=30)
+    expect(results).to_contain_text("Zed Quinn")
+    results.get_by_role("link", name="Zed Quinn").click()
+
+    # Edit with an invalid email, see the error, fix it.
+    page.get_by_role("link", name="Edit").click()
+    page.locator("#id_email").fill("not-an-email")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator("#id_email_error")).to_contain_text(
+        "Enter a valid email address"
+    )
+    expect(page.locator("#id_name")).to_have_value("Zed Quinn")
+    page.locator("#id_email").fill("zed@example.com")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".messages")).to_contain_text("saved")
+    expect(page.get_by_text("zed@example.com").first).to_be_visible()
+
+    # Archive (with confirmation) and restore.
+    page.get_by_role("link", name="Archive").click()
+    page.get_by_role("button", name="Archive customer").click()
+    expect(page.locator(".notice")).to_contain_text("Archived on")
+    page.get_by_role("button", name="Restore").click()
+    expect(page.locator(".messages")).to_contain_text("restored")
+
+    # Open a ticket, assigned to me.
+    page.get_by_role("link", name="Open a ticket").click()
+    page.get_by_label("Type").select_option(label="Billing Inquiry")
+    page.get_by_label("Subject").fill("Charged twice")
+    page.get_by_label("Priority").select_option(label="High")
+    page.get_by_label("Assignee").select_option(label="lead")
+    page.get_by_role("button", name="Open ticket").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Charged twice")
+
+    # Comment on it.
+    page.get_by_label("Add a comment").fill("Refund issued, waiting for the bank.")
+    page.get_by_role("button", name="Add comment").click()
+    timeline = page.get_by_role("region", name="Timeline")
+    expect(timeline).to_contain_text("Refund issued, waiting for the bank.")
+
+    # The dashboard counts it and lists it as mine.
+    page.get_by_role("link", name="Dashboard").click()
+    assert open_count(page) == "1"
+    expect(page.get_by_role("region", name="My open tickets")).to_contain_text(
+        "Charged twice"
+    )
+    page.get_by_role("link", name=re.compile("Charged twice")).click()
+
+    # Close it: the status changes and the timeline records who did it.
+    page.get_by_label("Status").select_option(label="Closed")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text("updated")
+    expect(page.get_by_role("region", name="Ticket")).to_contain_text("Closed")
+    expect(timeline).to_contain_text("Open → Closed")
+
+    # And the dashboard changes again.
+    page.get_by_role("link", name="Dashboard").click()
+    assert open_count(page) == "0"
+    expect(page.get_by_role("region", name="My open tickets")).to_contain_text(
+        "Nothing assigned to you."
+    )
+    expect(page.locator("svg.chart rect.bar")).to_have_count(30)
+    assert problems == [], problems  # no CSP violation, no script error
+
+
+def test_search_works_without_javascript(no_js_page, agent, make_customer):
+    page, problems = no_js_page
+    make_customer(name="Ada Lovelace")
+    make_customer(name="Grace Hopper")
+    sign_in(page, "agent")
+    page.goto("/customers/")
+    page.locator("#id_q").fill("grace")
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(re.compile(r"/customers/\?q=grace"))
+    expect(page.locator("#results")).to_contain_text("Grace Hopper")
+    expect(page.locator("#results")).not_to_contain_text("Ada Lovelace")
+    page.get_by_role("link", name="Name").click()
+    expect(page).to_have_url(re.compile(r"sort=name"))
+    assert problems == []

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from customer_flow import dashboard
+from tickets.models import Ticket
+
+HOME = reverse("dashboard")
+
+
+def test_dashboard_counts_open_tickets_by_status_and_type(
+    agent_client, make_ticket, make_ticket_type
+):
+    billing = make_ticket_type(name="Billing")
+    make_ticket(ticket_type=billing)
+    make_ticket(ticket_type=billing, status="pending")
+    done = make_ticket(ticket_type=billing)
+    done.set_status("resolved")
+    done.save()
+    response = agent_client.get(HOME)
+    assert response.status_code == 200
+    assert response.context["by_status"] == [("Open", 1), ("Pending", 1)]
+    assert response.context["by_type"] == [(billing, 2)]
+
+
+def test_dashboard_lists_my_open_tickets_and_newest_customers(
+    agent_client, agent, make_ticket, make_customer
+):
+    make_ticket(subject="Mine to do", assignee=agent)
+    make_ticket(subject="Someone else's")
+    make_customer(name="Brand New Customer")
+    text = agent_client.get(HOME).text
+    assert "Mine to do" in text
+    assert "Someone else&#x27;s" not in text
+    assert "Brand New Customer" in text
+
+
+def test_opened_per_day_counts_each_local_day_of_the_last_30(make_ticket, settings):
+    settings.TIME_ZONE = "Europe/Paris"
+    today = date(2026, 3, 10)
+    paris = timezone.get_current_timezone()
+    for when in [
+        datetime(2026, 3, 10, 0, 30, tzinfo=paris),  # 23:30 UTC the day before
+        datetime(2026, 3, 9, 12, 0, tzinfo=paris),
+        datetime(2026, 2, 9, 12, 0, tzinfo=paris),  # 29 days before: first bar
+        datetime(2026, 2, 8, 12, 0, tzinfo=paris),  # too old
+    ]:
+        ticket = make_ticket()
+        Ticket.objects.filter(pk=ticket.pk).update(created_at=when)
+    chart = dashboard.opened_per_day(today)
+    counts = {bar.day: bar.count for bar in chart.bars}
+    assert len(chart.bars) == 30
+    assert chart.bars[0].day == today - timedelta(days=29)
+    assert counts[today] == 1
+    assert counts[date(2026, 3, 9)] == 1
+    assert counts[date(2026, 2, 9)] == 1
+    assert chart.total == 3 and chart.peak == 1
+    tallest = [bar for bar in chart.bars if bar.count]
+    assert all(bar.y == dashboard.CHART_TOP for bar in tallest)
+
+
+def test_dashboard_chart_is_an_svg_and_changes_with_a_new_ticket(
+    agent_client, make_ticket
+):
+    before = agent_client.get(HOME).context["chart"].total
+    make_ticket()
+    response = agent_client.get(HOME)
+    assert '<svg class="chart"' in response.text
+    assert response.context["chart"].total == before + 1
+
+
+@pytest.mark.parametrize("rows", [1, 25])
+def test_dashboard_runs_a_fixed_number_of_queries(
+    agent_client,
+    agent,
+    make_ticket,
+    make_customer,
+    make_ticket_type,
+    rows,
+    django_assert_max_num_queries,
+):
+    for _ in range(rows):
+        make_ticket(
+            assignee=agent, customer=make_customer(), ticket_type=make_ticket_type()
+        )
+    with django_assert_max_num_queries(10):
+        agent_client.get(HOME)
