@@ -25,6 +25,9 @@ class Entry:
     who: str
     kind: str
     changes: list[Change] = field(default_factory=list)
+    # Set on a change with no earlier record to compare with (rows written in bulk
+    # by an import or seed_demo have no history of their own).
+    untracked: bool = False
 
 
 def entries(history: QuerySet, *, limit: int = 20) -> list[Entry]:
@@ -66,6 +69,7 @@ def entries(history: QuerySet, *, limit: int = 20) -> list[Entry]:
                 who=user.get_username() if user else "system",
                 kind=KINDS.get(newer.history_type, "changed"),
                 changes=changes,
+                untracked=older is None and newer.history_type == "~",
             )
         )
     return result

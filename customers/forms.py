@@ -46,9 +46,6 @@ class CustomerEditForm(CustomerForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     seen = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    class Meta(CustomerForm.Meta):
-        pass
-
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if not self.is_bound:
@@ -79,7 +76,7 @@ class CustomerEditForm(CustomerForm):
         self.data["seen"] = sign_values(current)
 
 
-EDITABLE = ("name", "email", "phone")
+EDITABLE = tuple(CustomerForm.Meta.fields)
 _SALT = "customers.edit.seen"
 
 

@@ -33,13 +33,14 @@ class CustomerQuerySet(models.QuerySet):
         """Customers matching the search box (see ``customers.search``): exact ID,
         or the start of the phone digits, the email, or the name from its first or
         second word."""
-        query = search.parse(text, vendor=self.db_vendor())
+        vendor = self.db_vendor()
+        query = search.parse(text, vendor=vendor)
         if query.is_empty:
             return self
         condition = models.Q(pk__in=[])
-        for _key, branch in query.branches(self.db_vendor()):
+        for _key, branch in query.branches():
             condition |= branch
-        return self.alias(**search.KEYS).filter(condition)
+        return self.alias(**search.keys(vendor)).filter(condition)
 
     def db_vendor(self) -> str:
         return connections[self.db].vendor

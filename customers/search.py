@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import CharField, F, Func, Q, QuerySet
-from django.db.models.functions import Lower
+from django.db.models.functions import Collate, Lower
 
 from customer_flow.paging import CAP, CappedList
 
@@ -59,6 +59,18 @@ KEYS = {
 }
 
 
+def keys(vendor: str) -> dict[str, Func]:
+    """The search keys as the database's search indexes spell them.
+
+    A prefix is a range, [prefix, next string), which is exact only in code-point
+    order. SQLite compares text that way; PostgreSQL compares in the database's
+    collation, so there the keys (and their indexes, migration 0002) are in "C".
+    """
+    if vendor == "postgresql":
+        return {name: Collate(key, "C") for name, key in KEYS.items()}
+    return KEYS
+
+
 # The sorts of the customer list: each is an index order (no sort of a million rows).
 ORDERINGS = {
     "id": [F("id").asc()],
@@ -86,20 +98,18 @@ class Query:
     def is_empty(self) -> bool:
         return not self.text
 
-    def branches(self, vendor: str) -> list[tuple[str, Q]]:
+    def branches(self) -> list[tuple[str, Q]]:
         """One (index key, condition) per kind of match; each is an index range."""
         found = []
         if self.customer_id is not None:
             found.append(("pk", Q(pk=self.customer_id)))
         if self.phone_digits:
-            found.append(("phone_key", prefix("phone_key", self.phone_digits, vendor)))
+            found.append(("phone_key", prefix("phone_key", self.phone_digits)))
         if self.email_prefix:
-            found.append(("email_key", prefix("email_key", self.email_prefix, vendor)))
+            found.append(("email_key", prefix("email_key", self.email_prefix)))
         if self.name_prefix:
-            found.append(("name_key", prefix("name_key", self.name_prefix, vendor)))
-            found.append(
-                ("name_tail_key", prefix("name_tail_key", self.name_prefix, vendor))
-            )
+            found.append(("name_key", prefix("name_key", self.name_prefix)))
+            found.append(("name_tail_key", prefix("name_tail_key", self.name_prefix)))
         return found
 
 
@@ -123,13 +133,12 @@ def parse(text: str, *, vendor: str) -> Query:
     return Query(text=text, name_prefix=lowered, email_prefix=lowered)
 
 
-def prefix(key: str, text: str, vendor: str) -> Q:
-    """``key`` starts with ``text``, written so the database uses the key's index."""
-    if vendor != "sqlite":
-        # PostgreSQL turns LIKE 'abc%' into an index range by itself (the
-        # text_pattern_ops indexes of migration 0002).
-        return Q(**{f"{key}__startswith": text})
-    # SQLite never uses an index on an expression for LIKE: spell out the range.
+def prefix(key: str, text: str) -> Q:
+    """``key`` starts with ``text``, as a range the key's index answers in order.
+
+    (SQLite never uses an index on an expression for LIKE, and PostgreSQL could
+    not return LIKE matches in index order for the cap.)
+    """
     condition = Q(**{f"{key}__gte": text})
     upper = prefix_upper_bound(text)
     if upper is not None:
@@ -149,13 +158,14 @@ def find(queryset: QuerySet, text: str, *, order_by: list) -> CappedList:
     ``CAP`` of the matches (earlier kinds first, each in its index order), sorted,
     and the page asks for more letters instead of sorting a million rows.
     """
-    query = parse(text, vendor=queryset.db_vendor())
+    vendor = queryset.db_vendor()
+    query = parse(text, vendor=vendor)
     if query.is_empty:
         return CappedList.of(queryset.order_by(*order_by))
-    keyed = queryset.alias(**KEYS)
+    keyed = queryset.alias(**keys(vendor))
     ids: dict[int, None] = {}  # ordered set
     capped = False
-    for key, condition in query.branches(queryset.db_vendor()):
+    for key, condition in query.branches():
         branch = keyed.filter(condition).order_by(key).values_list("pk", flat=True)
         found = list(branch[: CAP + 1])
         capped = capped or len(found) > CAP

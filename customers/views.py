@@ -37,6 +37,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     found = search.find(
         Customer.objects.with_status(status), text, order_by=search.ORDERINGS[sort]
     )
+    partial = is_htmx(request)
     context = {
         "form": form,
         "page": paginate(request, found),
@@ -44,10 +45,10 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "q": text,
         "status": status,
         "sort": sort,
+        "oob": partial,  # the fragment also updates the form's hidden sort
     }
-    context["oob"] = is_htmx(request)
-    template = "customers/_results.html" if context["oob"] else None
-    response = render(request, template or "customers/customer_list.html", context)
+    template = "customers/_results.html" if partial else "customers/customer_list.html"
+    response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
 

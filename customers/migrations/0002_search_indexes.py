@@ -4,34 +4,42 @@ import customers.search
 import django.db.models.functions.text
 from django.db import migrations, models
 
-# PostgreSQL uses an index for LIKE 'abc%' only with text_pattern_ops (or the "C"
-# collation); the search prefixes are LIKE there. SQLite uses range conditions on
-# the plain expression indexes instead, so these exist on PostgreSQL only.
-PATTERN_INDEXES = {
-    "customer_name_pattern_idx": "LOWER(name)",
-    "customer_name_tail_pattern_idx": "SUBSTR(LOWER(name), STRPOS(name, ' ') + 1)",
-    "customer_email_pattern_idx": "LOWER(email)",
-    "customer_phone_pattern_idx": (
+# PostgreSQL compares text in the database's collation, where a prefix is not a
+# plain range; the search compares its keys in the "C" collation (code-point
+# order, see customers.search.keys), and these indexes answer those ranges in
+# order. SQLite compares in code-point order already and uses the indexes below.
+PG_KEYS = {
+    "name": "LOWER(name)",
+    "tail": "SUBSTR(LOWER(name), STRPOS(name, ' ') + 1)",
+    "email": "LOWER(email)",
+    "phone": (
         "REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE("
         "phone, ' ', ''), '(', ''), ')', ''), '-', ''), '.', ''), '/', ''), '+', '')"
     ),
 }
+PG_INDEXES = {
+    **{f"customer_{key}_c_idx": (sql, "") for key, sql in PG_KEYS.items()},
+    **{
+        f"customer_arch_{key}_c_idx": (sql, " WHERE archived_at IS NOT NULL")
+        for key, sql in PG_KEYS.items()
+    },
+}
 
 
-def create_pattern_indexes(apps, schema_editor):
+def create_pg_search_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for name, expression in PATTERN_INDEXES.items():
+    for name, (expression, where) in PG_INDEXES.items():
         schema_editor.execute(
             f"CREATE INDEX IF NOT EXISTS {name} ON customers_customer "
-            f"(({expression}) text_pattern_ops)"
+            f'(({expression}) COLLATE "C"){where}'
         )
 
 
-def drop_pattern_indexes(apps, schema_editor):
+def drop_pg_search_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for name in PATTERN_INDEXES:
+    for name in PG_INDEXES:
         schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
@@ -42,7 +50,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(create_pattern_indexes, drop_pattern_indexes),
+        migrations.RunPython(create_pg_search_indexes, drop_pg_search_indexes),
         migrations.AddIndex(
             model_name='customer',
             index=models.Index(django.db.models.functions.text.Lower('name'), name='customer_name_lower_idx'),
