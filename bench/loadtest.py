@@ -45,9 +45,10 @@ CUSTOMERS_PER_USER = 20
 class FormParser(HTMLParser):
     """Collect the fields of the form whose action contains ``action``."""
 
-    def __init__(self, action: str) -> None:
+    def __init__(self, action: str, page: str) -> None:
         super().__init__()
         self.action = action
+        self.page = page  # a form without an action posts to its own page
         self.inside = False
         self.fields: dict[str, str] = {}
         self._select: str | None = None
@@ -56,7 +57,7 @@ class FormParser(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list) -> None:
         a = dict(attrs)
         if tag == "form":
-            self.inside = self.action in (a.get("action") or "")
+            self.inside = self.action in (a.get("action") or self.page)
         elif not self.inside:
             return
         elif tag == "input" and a.get("name"):
@@ -156,7 +157,7 @@ class Staff:
 
     def form(self, page: str, action: str) -> dict[str, str]:
         status, text = self.request(page)
-        parser = FormParser(action)
+        parser = FormParser(action, page)
         parser.feed(text)
         return parser.fields
 
