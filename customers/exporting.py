@@ -24,7 +24,9 @@ def neutralise_formula(value: str) -> str:
 
 def restore_formula(value: str) -> str:
     """Undo ``neutralise_formula`` on a value read back from an export."""
-    return value[1:] if value.startswith("'") and _FORMULA_RE.match(value[1:]) else value
+    return (
+        value[1:] if value.startswith("'") and _FORMULA_RE.match(value[1:]) else value
+    )
 
 
 def customer_rows(customers: QuerySet) -> Iterable[tuple[str, str, str, str]]:
