@@ -5,8 +5,17 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from customer_flow.import_export_admin import (
+    ImporterAdminMixin,
+    PlainJSON,
+    RawImportFormat,
+    SafeCSV,
+    SafeXLSX,
+)
 from customers.forms import CustomerForm
+from customers.importing import MATCHING_RULE
 from customers.models import Customer
+from customers.resources import CustomerResource
 
 
 class ArchivedFilter(admin.SimpleListFilter):
@@ -25,8 +34,14 @@ class ArchivedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Customer)
-class CustomerAdmin(SimpleHistoryAdmin):
+class CustomerAdmin(ImporterAdminMixin, SimpleHistoryAdmin):
     form = CustomerForm
+    # Import and export need the import_customer / export_customer permissions
+    # (IMPORT_EXPORT_*_PERMISSION_CODE in settings).
+    resource_classes = [CustomerResource]
+    import_formats = [RawImportFormat]
+    export_formats = [SafeCSV, SafeXLSX, PlainJSON]
+    import_help = MATCHING_RULE
     list_display = ["id", "name", "email", "phone", "archived_at", "updated_at"]
     list_display_links = ["id", "name"]
     # Prefix and exact searches use indexes; a substring search scans every row.
