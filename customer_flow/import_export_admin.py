@@ -46,6 +46,10 @@ class RawImportFormat(base_formats.Format):
     extension = "csv"
     content_type = "text/csv"
 
+    def __init__(self, encoding: str | None = None) -> None:
+        # The importer decodes the bytes itself; the admin's encoding is unused.
+        self.encoding = encoding
+
     def get_title(self) -> str:
         return self.title
 

@@ -177,10 +177,10 @@ def _refuse_binary(data: bytes, encoding: str | None) -> None:
     nuls = head.count(0)
     if nuls and nuls * 20 > len(head):
         even, odd = head[0::2].count(0), head[1::2].count(0)
-        if odd > len(head) // 4 and even < odd // 10:
+        if odd > len(head) // 4 and even * 10 <= odd:
             hint = "it looks like UTF-16 without a byte-order mark: use --encoding "
             hint += "utf-16-le"
-        elif even > len(head) // 4 and odd < even // 10:
+        elif even > len(head) // 4 and odd * 10 <= even:
             hint = "it looks like UTF-16 without a byte-order mark: use --encoding "
             hint += "utf-16-be"
         else:

@@ -245,9 +245,10 @@ def import_ticket_types(
         return report
 
     with transaction.atomic():
-        # Park renamed types' names first, so two types can swap names.
+        # Park renamed types' names first, so two types can swap names (a control
+        # character: no valid name can clash with the parked one).
         TicketType.objects.filter(code__in=renamed).update(
-            name=Concat(Value("\x00renaming "), "code")
+            name=Concat(Value("\x01renaming "), "code")
         )
         for ticket_type in changes:
             ticket_type._history_user = user if getattr(user, "pk", None) else None
