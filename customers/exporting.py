@@ -23,6 +23,8 @@ from typing import IO, TextIO
 from django.db import connections
 from django.db.models import QuerySet
 
+from customer_flow.sqlite_scans import unmapped
+
 CSV_HEADER = ["ID", "Name", "Email", "Phone"]
 XLSX_MAX_ROWS = 1_048_575  # a worksheet's rows, less the header
 
@@ -55,7 +57,7 @@ def _chunks(customers: QuerySet) -> Iterator[list[tuple[int, str, str, str]]]:
     (server-side on PostgreSQL) without building model instances."""
     query = customers.order_by("id").values_list("id", "name", "email", "phone")
     sql, params = query.query.sql_with_params()
-    with connections[customers.db].chunked_cursor() as cursor:
+    with unmapped(customers.db), connections[customers.db].chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(_CHUNK):
             yield rows
