@@ -11,15 +11,19 @@ from typing import IO
 from django.core.management import BaseCommand, CommandError
 
 
-def read_input(path: str) -> tuple[bytes, str]:
-    """The bytes of ``path`` (``-``: standard input) and a name for the report."""
+@contextlib.contextmanager
+def open_input(path: str) -> Iterator[IO[bytes]]:
+    """``path`` opened for reading bytes, or standard input for ``-``. (A file,
+    not its bytes: the importer then holds the only copy and frees it early.)"""
     if path == "-":
-        return sys.stdin.buffer.read(), "<stdin>"
+        yield sys.stdin.buffer
+        return
     try:
-        with open(path, "rb") as file:
-            return file.read(), path
+        file = open(path, "rb")
     except OSError as error:
         raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
+    with file:
+        yield file
 
 
 def to_stdout(path: str | None) -> bool:

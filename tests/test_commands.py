@@ -192,3 +192,30 @@ def test_commands_as_processes_exit_zero_on_success_and_non_zero_on_refusal(data
     assert (
         again.stdout.decode().strip() == "0 created, 0 updated, 1 unchanged, 0 invalid"
     )
+
+
+def test_verbose_import_shows_the_matching_rule(db, tmp_path):
+    path = tmp_path / "id.csv"
+    path.write_text(HEADER)
+    out, _ = call("import_customers", str(path), verbosity=2)
+    assert out.splitlines()[0].startswith("Rows are matched to customers by ID")
+    out, err = call("import_customers", str(path), verbosity=0)
+    assert (out, err) == ("", "")
+
+
+def test_progress_bar_only_on_a_terminal_with_verbosity():
+    from customer_flow.progress import TerminalProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert not TerminalProgress(io.StringIO()).enabled
+    assert not TerminalProgress(Terminal(), verbosity=0).enabled
+    terminal = Terminal()
+    with TerminalProgress(terminal) as progress:
+        progress("validating", 300, 300)  # a few rows: no bar
+        assert terminal.getvalue() == ""
+        progress("staging", 100, 10_000)
+        progress("staging", 10_000, 10_000)
+    assert "staging" in terminal.getvalue() and "10000/10000" in terminal.getvalue()

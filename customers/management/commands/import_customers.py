@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from customer_flow.command_files import read_input
+from customer_flow.command_files import open_input
 from customer_flow.progress import TerminalProgress
 from customers.importing import MATCHING_RULE, import_customers, write_rejected_rows
 
@@ -45,20 +45,23 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         verbosity = options["verbosity"]
-        data, name = read_input(options["path"])
-        with TerminalProgress(self.stderr._out, verbosity=verbosity) as progress:
+        path = options["path"]
+        progress = TerminalProgress(self.stderr._out, verbosity=verbosity)
+        with open_input(path) as file, progress:
             report = import_customers(
-                data,
+                file,
                 dry_run=options["dry_run"],
                 skip_invalid=options["skip_invalid"],
                 encoding=options["encoding"],
                 delimiter=DELIMITERS.get(options["delimiter"]),
-                file_name=name,
+                file_name="<stdin>" if path == "-" else path,
                 progress=progress,
             )
         if options["report"]:
             with open(options["report"], "w", encoding="utf-8", newline="") as file:
                 write_rejected_rows(report, file)
+        if verbosity > 1:
+            self.stdout.write(MATCHING_RULE)
         if verbosity:
             for warning in report.warnings:
                 self.stderr.write(f"Warning: {warning}", self.style.WARNING)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from customer_flow.command_files import read_input
+from customer_flow.command_files import open_input
 from tickets.importing import import_ticket_types
 
 
@@ -26,12 +26,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        data, _ = read_input(options["path"])
-        report = import_ticket_types(
-            data,
-            dry_run=options["dry_run"],
-            deactivate_missing=options["deactivate_missing"],
-        )
+        with open_input(options["path"]) as file:
+            report = import_ticket_types(
+                file,
+                dry_run=options["dry_run"],
+                deactivate_missing=options["deactivate_missing"],
+            )
         if options["verbosity"]:
             for error in report.errors:
                 self.stderr.write(str(error))
