@@ -522,3 +522,54 @@ def test_outside_a_transaction_the_import_stages_then_writes_atomically():
     report = run(HEADER + "1,A,b@x.io,\n3,C,c@x.io,\n")
     assert report.refused
     assert Customer.objects.count() == 2
+
+
+def test_a_customer_changed_after_the_preview_makes_the_write_refuse(make_customer):
+    from customers.importing import ConcurrentChange, write_plan
+
+    customer = make_customer(id=1, name="A", email="a@x.io")
+    preview = run(HEADER + "1,A2,a@x.io,\n2,B,b@x.io,\n", dry_run=True)
+    customer.name = "Edited meanwhile"
+    customer.save()
+    before = state()
+    with pytest.raises(ConcurrentChange):
+        write_plan(preview.plan, batch=ImportBatch(file_size=0, sha256="0" * 64))
+    assert state() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_killing_an_import_leaves_the_database_all_or_nothing(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from django.db import connection
+
+    rows = [f"{i},Customer {i},c{i}@example.com,555-{i:07d}" for i in range(1, 60001)]
+    path = tmp_path / "id.csv"
+    path.write_text(HEADER + "\n".join(rows) + "\n")
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{db['NAME']}"
+    else:
+        login = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+        url = f"postgres://{login}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env = {**os.environ, "DATABASE_URL": url}
+    for delay in (0.5, 1.0, 1.5, 2.0, 2.5):
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "import_customers", str(path)],
+            cwd=django_settings.BASE_DIR,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        count = Customer.objects.count()
+        assert count in (0, 60000)
+        assert Customer.history.count() == count
+        if count:
+            break
