@@ -787,6 +787,7 @@ def _fill_stage(cursor, vendor: str, rows: pa.Table, progress: Progress) -> None
                 pacsv.write_csv(batch, sink, write_options=options)
                 copy.write(sink.getvalue().to_pybytes())
                 progress("staging", done, total)
+        cursor.execute(f"ANALYZE {_STAGE}")  # temporary tables get no autovacuum
         return
     # SQLite: the DB-API connection's own executemany, without Django's per-query
     # wrapping. The temporary table lives in its own database: filling it in a
@@ -851,27 +852,66 @@ def _apply_stage(cursor, plan: Plan, batch: ImportBatch) -> None:
         )
         if cursor.rowcount != updates:
             raise ConcurrentChange
+    # A new customer's values: from the file, the import's time, or the field's
+    # default (so a field added to Customer later needs no change here).
+    new_values = {"id": "id", "name": "name", "email": "email", "phone": "phone"}
+    new_values |= {"created_at": "%s", "updated_at": "%s", "archived_at": "NULL"}
+    new_values |= {"version": "1"}
+    columns, expressions, params = [], [], []
+    for model_field in Customer._meta.concrete_fields:
+        columns.append(connection.ops.quote_name(model_field.column))
+        expression = new_values.get(model_field.attname)
+        if expression == "%s":
+            params.append(now)
+        elif expression is None:
+            default = model_field.get_default()
+            expression = "%s"
+            params.append(model_field.get_db_prep_save(default, connection))
+        expressions.append(expression)
     cursor.execute(
-        f"INSERT INTO {customers} (id, name, email, phone, created_at, updated_at, "
-        "archived_at, version) SELECT id, name, email, phone, %s, %s, NULL, 1 "
-        f"FROM {_STAGE} WHERE version IS NULL ORDER BY pos",
-        [now, now],
+        f"INSERT INTO {customers} ({', '.join(columns)}) "
+        f"SELECT {', '.join(expressions)} FROM {_STAGE} WHERE version IS NULL "
+        "ORDER BY pos",
+        params,
     )
+
+    # History rows: a new customer's row is what was just inserted (no need to
+    # read it back); an updated customer's is read from the table.
     tracked = [
-        connection.ops.quote_name(f.column)
-        for f in Customer._meta.concrete_fields
-        if f.name != "version"
+        index
+        for index, model_field in enumerate(Customer._meta.concrete_fields)
+        if model_field.name != "version"
     ]
     reason = f"Import #{batch.pk}: {batch.file_name}"[:100]
-    cursor.execute(
-        f"INSERT INTO {history} ({', '.join(tracked)}, history_date, "
-        "history_change_reason, history_type, history_user_id, import_batch_id) "
-        f"SELECT {', '.join('c.' + column for column in tracked)}, %s, %s, "
-        "CASE WHEN s.version IS NULL THEN '+' ELSE '~' END, "
-        f"%s, %s FROM {_STAGE} AS s JOIN {customers} AS c ON c.id = s.id "
-        "ORDER BY s.pos",
-        [now, reason, batch.created_by_id, batch.pk],
+    into = (
+        f"INSERT INTO {history} ({', '.join(columns[i] for i in tracked)}, "
+        "history_date, history_change_reason, history_type, history_user_id, "
+        "import_batch_id) "
     )
+    extra = [now, reason, batch.created_by_id, batch.pk]
+    tracked_params = [
+        p for i, p in _params_by_column(expressions, params) if i in tracked
+    ]
+    cursor.execute(
+        into + f"SELECT {', '.join(expressions[i] for i in tracked)}, %s, %s, '+', "
+        f"%s, %s FROM {_STAGE} WHERE version IS NULL ORDER BY pos",
+        [*tracked_params, *extra],
+    )
+    if updates:
+        cursor.execute(
+            into + f"SELECT {', '.join('c.' + columns[i] for i in tracked)}, %s, "
+            f"%s, '~', %s, %s FROM {_STAGE} AS s JOIN {customers} AS c "
+            "ON c.id = s.id WHERE s.version IS NOT NULL ORDER BY s.pos",
+            extra,
+        )
+
+
+def _params_by_column(expressions: list[str], params: list) -> Iterator[tuple]:
+    """(column index, parameter) for the expressions that are parameters."""
+    values = iter(params)
+    for index, expression in enumerate(expressions):
+        if expression == "%s":
+            yield index, next(values)
 
 
 # The whole import --------------------------------------------------------------

@@ -573,3 +573,14 @@ def test_killing_an_import_leaves_the_database_all_or_nothing(tmp_path):
         assert Customer.history.count() == count
         if count:
             break
+
+
+def test_history_keeps_its_rows_when_the_importing_user_is_deleted(admin_user):
+    from django.db.models import ProtectedError
+
+    report = run(HEADER + "1,A,a@x.io,\n", user=admin_user)
+    batch = ImportBatch.objects.get(pk=report.batch_id)
+    with pytest.raises(ProtectedError):
+        batch.delete()
+    admin_user.delete()
+    assert Customer.history.get().history_user is None
