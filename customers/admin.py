@@ -13,7 +13,6 @@ from customer_flow.import_export_admin import (
     SafeXLSX,
 )
 from customers.forms import CustomerForm
-from customers.importing import MATCHING_RULE
 from customers.models import Customer
 from customers.resources import CustomerResource
 
@@ -41,7 +40,6 @@ class CustomerAdmin(ImporterAdminMixin, SimpleHistoryAdmin):
     resource_classes = [CustomerResource]
     import_formats = [RawImportFormat]
     export_formats = [SafeCSV, SafeXLSX, PlainJSON]
-    import_help = MATCHING_RULE
     list_display = ["id", "name", "email", "phone", "archived_at", "updated_at"]
     list_display_links = ["id", "name"]
     # Prefix and exact searches use indexes; a substring search scans every row.
@@ -52,6 +50,13 @@ class CustomerAdmin(ImporterAdminMixin, SimpleHistoryAdmin):
     show_full_result_count = False
     list_per_page = 50
     actions = ["archive", "restore"]
+
+    @property
+    def import_help(self) -> str:
+        # Imported on use: the importer loads pyarrow, which only imports need.
+        from customers.importing import MATCHING_RULE
+
+        return MATCHING_RULE
 
     @admin.action(description="Archive the selected customers", permissions=["archive"])
     def archive(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -16,6 +16,7 @@ words the message, exactly as for the web form and the admin.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import itertools
@@ -934,6 +935,7 @@ def import_customers(
     is written. With ``skip_invalid`` the valid rows are written and the others
     reported. With ``dry_run`` nothing is written either way.
     """
+    _use_jemalloc()
     with unmapped():
         return _import_customers(
             file,
@@ -945,6 +947,17 @@ def import_customers(
             file_name=file_name,
             progress=progress or _no_progress,
         )
+
+
+@functools.cache
+def _use_jemalloc() -> None:
+    # The columns live in pyarrow's memory pool; its jemalloc pool hands freed
+    # memory back sooner than the default (mimalloc): a 1M-row import peaks about
+    # 100 MB lower (bench/).
+    try:
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+    except NotImplementedError:  # a build without jemalloc
+        pass
 
 
 def _import_customers(

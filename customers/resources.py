@@ -8,7 +8,6 @@ from import_export.results import Result
 
 from customer_flow.import_export_admin import PREVIEW_ROWS, report_to_result
 from customers.exporting import CSV_HEADER
-from customers.importing import ImportReport, import_customers
 from customers.models import Customer
 
 
@@ -28,6 +27,9 @@ class CustomerResource(resources.ModelResource):
     def import_data(self, dataset, dry_run: bool = False, **kwargs) -> Result:
         """Import with our importer (the same as import_customers), all or
         nothing; ``dataset`` is the uploaded file's bytes (RawImportFormat)."""
+        # Imported here: pyarrow loads only in processes that import.
+        from customers.importing import import_customers
+
         report = import_customers(
             dataset.raw,
             dry_run=dry_run,
@@ -37,7 +39,7 @@ class CustomerResource(resources.ModelResource):
         return report_to_result(report, CSV_HEADER, preview_rows(report))
 
 
-def preview_rows(report: ImportReport) -> list[tuple[str, list[str]]]:
+def preview_rows(report) -> list[tuple[str, list[str]]]:
     """The first changes of a report, as (import type, cells) for the preview."""
     if report.plan is None:
         return []

@@ -8,7 +8,6 @@ from import_export.fields import Field
 from import_export.results import Result
 
 from customer_flow.import_export_admin import RawImportFormat, report_to_result
-from tickets.importing import import_ticket_types
 from tickets.models import TicketType
 
 
@@ -43,6 +42,8 @@ class TicketTypeResource(resources.ModelResource):
 
     def import_data(self, dataset, dry_run: bool = False, **kwargs) -> Result:
         """Import with our importer (the same as import_ticket_types)."""
+        from tickets.importing import import_ticket_types  # loads pyarrow: on use
+
         report = import_ticket_types(
             dataset.raw, dry_run=dry_run, user=kwargs.get("user")
         )
