@@ -10,6 +10,7 @@ strips a leading ``=``).
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 import tablib
 from django.conf import settings
@@ -22,6 +23,10 @@ from import_export.forms import ImportForm
 from import_export.results import InvalidRow, Result, RowResult
 
 from customers.exporting import neutralise_formula
+
+if TYPE_CHECKING:
+    from customers.importing import ImportReport
+    from tickets.importing import TicketTypeReport
 
 PREVIEW_ROWS = 100
 
@@ -102,7 +107,11 @@ class SizeLimitedImportForm(ImportForm):
         return file
 
 
-def report_to_result(report, headers: list[str], preview: list[list[str]]) -> Result:
+def report_to_result(
+    report: ImportReport | TicketTypeReport,
+    headers: list[str],
+    preview: list[tuple[str, list[str]]],
+) -> Result:
     """django-import-export's Result for one of our reports, keeping the report
     itself as ``result.report`` for our templates."""
     result = Result()

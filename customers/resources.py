@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from import_export import resources
 from import_export.fields import Field
 from import_export.results import Result
@@ -9,6 +11,9 @@ from import_export.results import Result
 from customer_flow.import_export_admin import PREVIEW_ROWS, report_to_result
 from customers.exporting import CSV_HEADER
 from customers.models import Customer
+
+if TYPE_CHECKING:
+    from customers.importing import ImportReport
 
 
 class CustomerResource(resources.ModelResource):
@@ -39,7 +44,7 @@ class CustomerResource(resources.ModelResource):
         return report_to_result(report, CSV_HEADER, preview_rows(report))
 
 
-def preview_rows(report) -> list[tuple[str, list[str]]]:
+def preview_rows(report: ImportReport) -> list[tuple[str, list[str]]]:
     """The first changes of a report, as (import type, cells) for the preview."""
     if report.plan is None:
         return []
