@@ -828,10 +828,13 @@ def _apply_stage(cursor, plan: Plan, batch: ImportBatch) -> None:
     cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {customers}")
     base = max(cursor.fetchone()[0], plan.max_file_id)
     # Rows without ID come last: number them on from the highest ID.
-    with_id = plan.rows.num_rows - plan.rows.column("id").null_count
-    cursor.execute(
-        f"UPDATE {_STAGE} SET id = %s + pos - %s WHERE id IS NULL", [base, with_id]
-    )
+    without_id = plan.rows.column("id").null_count
+    if without_id:
+        with_id = plan.rows.num_rows - without_id
+        cursor.execute(
+            f"UPDATE {_STAGE} SET id = %s + pos - %s WHERE id IS NULL",
+            [base, with_id],
+        )
 
     # Free emails that another row of the file takes over (a swap, a rotation).
     for start in range(0, len(plan.park), 500):
