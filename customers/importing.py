@@ -546,8 +546,8 @@ def plan_changes(
         at = np.minimum(np.searchsorted(db_ids, ids_np), len(db_ids) - 1)
         found = explicit & (db_ids[at] == ids_np)
         position_np = np.where(found, at, -1)
-    own_email = pc.take(snapshot.column("email"), _positions(position_np))
-    same_email = _np(pc.fill_null(pc.equal(values["email"], own_email), False))
+    emails = snapshot.column("email")
+    same_email = _same(values["email"], emails, position_np)
 
     # By email, only where it can matter: rows without ID, new rows and rows
     # changing their customer's email. A row keeping its email owns it.
@@ -562,7 +562,6 @@ def plan_changes(
         position_np[look] = np.where(explicit[look], position_np[look], hits_np)
     else:
         position_np = np.where(explicit, position_np, -1)
-    position = _positions(position_np)
     existing = position_np >= 0
     resolved_np = np.where(explicit, ids_np, owner_np)  # 0: a new customer
     resolved = pa.array(resolved_np, pa.int64(), mask=resolved_np <= 0)
@@ -593,7 +592,7 @@ def plan_changes(
     # An email may move to another customer only if its owner changes theirs in
     # the same file; rows refused meanwhile don't release theirs.
     changing = np.flatnonzero(found & ~same_email)
-    old_lower = _lower(own_email.take(pa.array(changing)))
+    old_lower = _lower(pc.take(emails, _positions(position_np[changing])))
     moved = _np(pc.not_equal(old_lower, lower.take(pa.array(changing))))
     moves = np.zeros(count, bool)
     moves[changing[moved]] = True
@@ -621,17 +620,10 @@ def plan_changes(
             )
         valid &= ~taken
 
-    old = {
-        key: pc.take(snapshot.column(key), position)
-        for key in ("name", "email", "phone")
-    }
-    phone = values["phone"] if has_phone else pc.fill_null(old["phone"], "")
-    same = pc.and_(
-        pc.equal(values["name"], old["name"]), pc.equal(values["email"], old["email"])
-    )
+    same = _same(values["name"], snapshot.column("name"), position_np)
+    same &= _same(values["email"], emails, position_np)
     if has_phone:
-        same = pc.and_(same, pc.equal(phone, old["phone"]))
-    same = _np(pc.fill_null(same, False))
+        same &= _same(values["phone"], snapshot.column("phone"), position_np)
     unchanged = valid & existing & same
     update = valid & existing & ~same
     create = valid & ~existing
@@ -646,7 +638,7 @@ def plan_changes(
             if old_lowers[row] in new_lowers
         )
 
-    archived = pc.take(snapshot.column("archived"), position)
+    archived = pc.take(snapshot.column("archived"), _positions(position_np))
     archived_updates = update & _np(pc.fill_null(archived, False))
     warnings = []
     if archived_updates.any():
@@ -658,15 +650,15 @@ def plan_changes(
         )
 
     plan = _build_plan(
-        create, update, resolved, values, phone, old, snapshot, position, lines
+        create, update, resolved, values, has_phone, snapshot, position_np, lines
     )
     plan.park = park
     return plan, int(unchanged.sum()), errors, warnings
 
 
 def _build_plan(
-    create, update, resolved, values, phone, old, snapshot, position, lines
-):
+    create, update, resolved, values, has_phone, snapshot, position_np, lines
+) -> Plan:
     rows = create | update
     ids = _np_int(resolved)
     kind = np.where(update, "~", "+")
@@ -686,22 +678,42 @@ def _build_plan(
         def take(column):
             return column.take(indices)
 
+    # The customers' current values, for the rows that change them only.
+    positions = _positions(position_np[order])
+    old = {
+        key: pc.take(snapshot.column(key), positions)
+        for key in ("name", "email", "phone", "version")
+    }
+    phone = take(values["phone"]) if has_phone else pc.fill_null(old["phone"], "")
     table = pa.table(
         {
             "kind": pa.array(kind[order]),
             "id": pa.array(ids[order], pa.int64(), mask=no_id),
             "name": take(values["name"]),
             "email": take(values["email"]),
-            "phone": take(phone),
-            "version": take(pc.take(snapshot.column("version"), position)),
+            "phone": phone,
+            "version": old["version"],
             "line": pa.array(lines[order], pa.int64()),
-            "old_name": take(old["name"]),
-            "old_email": take(old["email"]),
-            "old_phone": take(old["phone"]),
+            "old_name": old["name"],
+            "old_email": old["email"],
+            "old_phone": old["phone"],
         }
     )
     max_file_id = int(ids.max()) if len(ids) else 0
     return Plan(table, [], max(max_file_id, 0))
+
+
+def _same(
+    values: pa.ChunkedArray, current: pa.Array, position_np: np.ndarray
+) -> np.ndarray:
+    """Which rows hold exactly their customer's current value (a slice at a time,
+    so no full-length copy of the current values is made)."""
+    same = np.zeros(len(position_np), bool)
+    for start in range(0, len(position_np), _CHUNK):
+        positions = _positions(position_np[start : start + _CHUNK])
+        equal = pc.equal(values.slice(start, _CHUNK), pc.take(current, positions))
+        same[start : start + _CHUNK] = _np(pc.fill_null(equal, False))
+    return same
 
 
 def _positions(positions: np.ndarray) -> pa.Array:
