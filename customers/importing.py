@@ -434,17 +434,16 @@ def load_snapshot() -> pa.Table:
     ids = snapshot.column("id").to_numpy()
     if len(ids) > 1 and not (ids[1:] > ids[:-1]).all():
         snapshot = snapshot.sort_by("id")
-    flags = snapshot.column("flags")
-    return pa.table(
-        {
-            "id": snapshot.column("id").combine_chunks(),
-            "name": snapshot.column("name"),
-            "email": snapshot.column("email"),
-            "phone": snapshot.column("phone"),
-            "version": pc.shift_right(flags, 1),
-            "archived": pc.equal(pc.bit_wise_and(flags, 1), 1),
-        }
-    )
+    # Contiguous columns (taking rows from many chunks is five times slower),
+    # one column at a time so that only one is ever held twice.
+    columns = {}
+    for name in ("id", "name", "email", "phone"):
+        columns[name] = snapshot.column(name).combine_chunks()
+        snapshot = snapshot.drop_columns([name])
+    flags = snapshot.column("flags").combine_chunks()
+    columns["version"] = pc.shift_right(flags, 1)
+    columns["archived"] = pc.equal(pc.bit_wise_and(flags, 1), 1)
+    return pa.table(columns)
 
 
 def _snapshot_csv() -> Iterator[bytes]:
@@ -620,10 +619,12 @@ def plan_changes(
             )
         valid &= ~taken
 
-    same = _same(values["name"], snapshot.column("name"), position_np)
-    same &= _same(values["email"], emails, position_np)
-    if has_phone:
-        same &= _same(values["phone"], snapshot.column("phone"), position_np)
+    same = np.zeros(count, bool)
+    if existing.any():
+        same = _same(values["name"], snapshot.column("name"), position_np)
+        same &= _same(values["email"], emails, position_np)
+        if has_phone:
+            same &= _same(values["phone"], snapshot.column("phone"), position_np)
     unchanged = valid & existing & same
     update = valid & existing & ~same
     create = valid & ~existing
