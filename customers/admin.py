@@ -5,8 +5,16 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from customer_flow.import_export_admin import (
+    ImporterAdminMixin,
+    PlainJSON,
+    RawImportFormat,
+    SafeCSV,
+    SafeXLSX,
+)
 from customers.forms import CustomerForm
 from customers.models import Customer
+from customers.resources import CustomerResource
 
 
 class ArchivedFilter(admin.SimpleListFilter):
@@ -25,8 +33,13 @@ class ArchivedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Customer)
-class CustomerAdmin(SimpleHistoryAdmin):
+class CustomerAdmin(ImporterAdminMixin, SimpleHistoryAdmin):
     form = CustomerForm
+    # Import and export need the import_customer / export_customer permissions
+    # (IMPORT_EXPORT_*_PERMISSION_CODE in settings).
+    resource_classes = [CustomerResource]
+    import_formats = [RawImportFormat]
+    export_formats = [SafeCSV, SafeXLSX, PlainJSON]
     list_display = ["id", "name", "email", "phone", "archived_at", "updated_at"]
     list_display_links = ["id", "name"]
     # Prefix and exact searches use indexes; a substring search scans every row.
@@ -37,6 +50,13 @@ class CustomerAdmin(SimpleHistoryAdmin):
     show_full_result_count = False
     list_per_page = 50
     actions = ["archive", "restore"]
+
+    @property
+    def import_help(self) -> str:
+        # Imported on use: the importer loads pyarrow, which only imports need.
+        from customers.importing import MATCHING_RULE
+
+        return MATCHING_RULE
 
     @admin.action(description="Archive the selected customers", permissions=["archive"])
     def archive(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -1,25 +1,48 @@
-"""Write customers out as id.csv, safe to open in a spreadsheet."""
+"""Write customers out as id.csv, JSON or XLSX, safe to open in a spreadsheet.
+
+Rows stream from the database in chunks, so exporting a million customers holds
+only one chunk in memory.
+
+Formula neutralisation (OWASP CSV injection): in CSV and XLSX, a text cell that
+begins with ``=``, ``+``, ``-``, ``@``, tab, CR or NUL gets a ``'`` in front, so a
+spreadsheet shows it as text instead of running it. That includes international
+phone numbers: ``+44 20 7946 0958`` is written ``'+44 20 7946 0958`` (a spreadsheet
+shows the number, without the quote). The importer removes that one quote again, so
+every value round-trips: export, import and export give the same bytes. JSON is
+not for spreadsheets and carries the values unchanged.
+"""
 
 from __future__ import annotations
 
 import csv
+import json
 import re
-from collections.abc import Iterable
-from typing import TextIO
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, TextIO
 
+from django.db import connections
 from django.db.models import QuerySet
 
+from customer_flow.sqlite_scans import unmapped
+
 CSV_HEADER = ["ID", "Name", "Email", "Phone"]
+XLSX_MAX_ROWS = 1_048_575  # a worksheet's rows, less the header
 
 # OWASP CSV injection: a cell starting with one of these may run as a formula.
 # Cells that already start with quotes before a trigger get one more quote, so
 # restore_formula() undoes neutralise_formula() exactly and values round-trip.
 _FORMULA_RE = re.compile(r"^'*[=+\-@\t\r\x00]")
+_RISKY_FIRST = frozenset("=+-@\t\r\x00'")
+_CHUNK = 10_000
+
+Progress = Callable[[str, int, int], None]
 
 
 def neutralise_formula(value: str) -> str:
     """Prefix ``'`` to a cell a spreadsheet would read as a formula."""
-    return f"'{value}" if _FORMULA_RE.match(value) else value
+    if value[:1] in _RISKY_FIRST and _FORMULA_RE.match(value):
+        return f"'{value}"
+    return value
 
 
 def restore_formula(value: str) -> str:
@@ -29,24 +52,92 @@ def restore_formula(value: str) -> str:
     )
 
 
+def _chunks(customers: QuerySet) -> Iterator[list[tuple[int, str, str, str]]]:
+    """Chunks of (id, name, email, phone) in ID order, straight from a cursor
+    (server-side on PostgreSQL) without building model instances."""
+    query = customers.order_by("id").values_list("id", "name", "email", "phone")
+    sql, params = query.query.sql_with_params()
+    with unmapped(customers.db), connections[customers.db].chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(_CHUNK):
+            yield rows
+
+
 def customer_rows(customers: QuerySet) -> Iterable[tuple[str, str, str, str]]:
     """The export rows of ``customers`` in ID order, streamed from the database."""
-    rows = customers.order_by("id").values_list("id", "name", "email", "phone")
-    for pk, name, email, phone in rows.iterator(chunk_size=5000):
-        yield (
-            str(pk),
-            neutralise_formula(name),
-            neutralise_formula(email),
-            neutralise_formula(phone),
-        )
+    for chunk in _chunks(customers):
+        for pk, name, email, phone in chunk:
+            yield (
+                str(pk),
+                neutralise_formula(name),
+                neutralise_formula(email),
+                neutralise_formula(phone),
+            )
 
 
-def write_customers_csv(customers: QuerySet, file: TextIO) -> int:
+def write_customers_csv(
+    customers: QuerySet, file: TextIO, *, progress: Progress | None = None
+) -> int:
     """Write ``customers`` to ``file`` as id.csv and return the number of rows."""
     writer = csv.writer(file, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     count = 0
-    for row in customer_rows(customers):
-        writer.writerow(row)
-        count += 1
+    n = neutralise_formula
+    for chunk in _chunks(customers):
+        writer.writerows(
+            (pk, n(name), n(email), n(phone)) for pk, name, email, phone in chunk
+        )
+        count += len(chunk)
+        if progress:
+            progress("exporting", count, 0)
+    return count
+
+
+def write_customers_json(
+    customers: QuerySet, file: TextIO, *, progress: Progress | None = None
+) -> int:
+    """Write ``customers`` as a JSON list of objects with the id.csv columns."""
+    count = 0
+    file.write("[")
+    for chunk in _chunks(customers):
+        for pk, name, email, phone in chunk:
+            record = {"ID": pk, "Name": name, "Email": email, "Phone": phone}
+            file.write(",\n  " if count else "\n  ")
+            file.write(json.dumps(record, ensure_ascii=False))
+            count += 1
+        if progress:
+            progress("exporting", count, 0)
+    file.write("\n]\n" if count else "]\n")
+    return count
+
+
+def write_customers_xlsx(
+    customers: QuerySet, file: IO[bytes], *, progress: Progress | None = None
+) -> int:
+    """Write ``customers`` as an Excel workbook (text cells neutralised)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Customers")
+    sheet.append(CSV_HEADER)
+    count = 0
+    for chunk in _chunks(customers):
+        count += len(chunk)
+        if count > XLSX_MAX_ROWS:
+            raise ValueError(
+                f"An Excel worksheet holds at most {XLSX_MAX_ROWS:,} rows; export "
+                "as CSV instead."
+            )
+        for pk, name, email, phone in chunk:
+            sheet.append(
+                [
+                    pk,
+                    neutralise_formula(name),
+                    neutralise_formula(email),
+                    neutralise_formula(phone),
+                ]
+            )
+        if progress:
+            progress("exporting", count, 0)
+    workbook.save(file)
     return count

@@ -33,6 +33,9 @@ _PHONE_RE = re.compile(
     r"(?:\s*(?:x|ext\.?)\s*(?P<extension>[0-9]{1,6}))?$",
     re.IGNORECASE,
 )
+# UTF-8 text once read as Windows-1252 and saved again: é becomes Ã©, a no-break
+# space Â followed by one, a curly quote â€™.
+_GARBLED_RE = re.compile("[ÃÂ][\u0080-\u00bf]|â€")
 _SPREADSHEET_NUMBER_RE = re.compile(r"^[0-9.,]+E\+?[0-9]+$", re.IGNORECASE)
 _email_validator = EmailValidator()
 
@@ -54,6 +57,17 @@ def check_no_control_characters(value: str) -> None:
         )
 
 
+def check_not_garbled(value: str) -> None:
+    match = _GARBLED_RE.search(value)
+    if match:
+        raise ValidationError(
+            "Looks garbled by a wrong encoding (%(text)s, as when é shows as Ã©); "
+            "correct the text, or the encoding of the file it came from.",
+            code="garbled",
+            params={"text": match.group()},
+        )
+
+
 def clean_name(value: object) -> str:
     name = normalize(value)
     if not name:
@@ -65,6 +79,7 @@ def clean_name(value: object) -> str:
             params={"limit": NAME_MAX_LENGTH, "length": len(name)},
         )
     check_no_control_characters(name)
+    check_not_garbled(name)
     return name
 
 
@@ -73,6 +88,7 @@ def clean_email(value: object) -> str:
     if not email:
         raise ValidationError(REQUIRED, code="required")
     check_no_control_characters(email)
+    check_not_garbled(email)
     if len(email) > EMAIL_MAX_LENGTH:
         raise ValidationError(
             "Ensure this value has at most %(limit)d characters (it has %(length)d).",

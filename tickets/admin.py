@@ -3,11 +3,20 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from customer_flow.import_export_admin import ImporterAdminMixin
 from tickets.models import Ticket, TicketComment, TicketType
+from tickets.resources import TicketTypeResource, TicketTypesFile
 
 
 @admin.register(TicketType)
-class TicketTypeAdmin(SimpleHistoryAdmin):
+class TicketTypeAdmin(ImporterAdminMixin, SimpleHistoryAdmin):
+    resource_classes = [TicketTypeResource]
+    import_formats = [TicketTypesFile]
+    export_formats = [TicketTypesFile]
+    import_help = (
+        "A new key creates a ticket type, a known key renames it; keys missing "
+        "from the file are left alone."
+    )
     list_display = ["code", "name", "active"]
     list_editable = ["active"]
     list_filter = ["active"]

@@ -1,18 +1,16 @@
 from __future__ import annotations
 
-import csv
-import json
 import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from customer_flow.sequences import reset_id_sequences
-from customers.forms import CustomerForm
+from customers.importing import import_customers
 from customers.models import Customer
+from tickets.importing import import_ticket_types
 from tickets.models import TicketType
 
 
@@ -31,17 +29,17 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def load_sample_data(self, fixtures) -> None:
-        with open(fixtures / "ticket_types.json", encoding="utf-8") as file:
-            for code, name in json.load(file).items():
-                TicketType.objects.create(code=code, name=name)
-        with open(fixtures / "id.csv", encoding="utf-8-sig", newline="") as file:
-            for row in csv.DictReader(file):
-                form = CustomerForm(
-                    {"name": row["Name"], "email": row["Email"], "phone": row["Phone"]}
-                )
-                form.instance.id = int(row["ID"])
-                form.save()
-        reset_id_sequences(Customer)
+        # The same importers as import_ticket_types and import_customers.
+        reports = [
+            import_ticket_types((fixtures / "ticket_types.json").read_bytes()),
+            import_customers(
+                (fixtures / "id.csv").read_bytes(), file_name="fixtures/id.csv"
+            ),
+        ]
+        for report in reports:
+            if report.refused:
+                errors = "; ".join(str(error) for error in report.errors)
+                raise CommandError(f"The sample data is invalid: {errors}")
         self.stdout.write(self.style.SUCCESS("Loaded the sample data from fixtures/."))
 
     def create_demo_login(self) -> None:

@@ -46,7 +46,7 @@ def drop_pg_search_indexes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0001_initial'),
+        ('customers', '0002_import_batch'),
     ]
 
     operations = [

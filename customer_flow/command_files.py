@@ -1,0 +1,66 @@
+"""Files for management commands: a PATH, or ``-`` for standard input/output."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from collections.abc import Iterator
+from typing import IO
+
+from django.core.management import BaseCommand, CommandError
+
+
+@contextlib.contextmanager
+def open_input(path: str) -> Iterator[IO[bytes]]:
+    """``path`` opened for reading bytes, or standard input for ``-``. (A file,
+    not its bytes: the importer then holds the only copy and frees it early.)"""
+    if path == "-":
+        yield sys.stdin.buffer
+        return
+    try:
+        file = open(path, "rb")
+    except OSError as error:
+        raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
+    with file:
+        yield file
+
+
+def to_stdout(path: str | None) -> bool:
+    return path in (None, "-")
+
+
+@contextlib.contextmanager
+def open_output(
+    command: BaseCommand, path: str | None, *, binary: bool = False
+) -> Iterator[IO]:
+    """A file to write data to: ``path``, or the command's standard output (as
+    UTF-8 whatever the locale, with nothing else written there)."""
+    if not to_stdout(path):
+        try:
+            if binary:
+                file = open(path, "wb")
+            else:
+                file = open(path, "w", encoding="utf-8", newline="")
+        except OSError as error:
+            raise CommandError(f"Cannot write {path}: {error.strerror}.") from None
+        with file:
+            yield file
+        return
+    out = command.stdout._out  # the real stream, without OutputWrapper's endings
+    buffer = getattr(out, "buffer", None)
+    if buffer is None:  # an in-memory stream, as in call_command(stdout=...)
+        if binary:
+            raise CommandError("Give a file name to write this format.")
+        yield out
+        return
+    if binary:
+        yield buffer
+        buffer.flush()
+        return
+    text = io.TextIOWrapper(buffer, encoding="utf-8", newline="", write_through=True)
+    try:
+        yield text
+    finally:
+        text.flush()
+        text.detach()

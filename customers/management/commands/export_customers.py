@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from customer_flow.command_files import open_output, to_stdout
+from customer_flow.progress import TerminalProgress
+from customers.exporting import (
+    write_customers_csv,
+    write_customers_json,
+    write_customers_xlsx,
+)
+from customers.models import Customer
+
+WRITERS = {
+    "csv": write_customers_csv,
+    "json": write_customers_json,
+    "xlsx": write_customers_xlsx,
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "Export customers in ID order as id.csv (ID,Name,Email,Phone, UTF-8), JSON "
+        "or XLSX. Cells a spreadsheet would run as formulas (=, +, -, @ ...) get a "
+        "leading ' in CSV and XLSX; the importer removes it again."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "path", nargs="?", help="The file to write; none or - for standard output."
+        )
+        parser.add_argument(
+            "--format",
+            choices=sorted(WRITERS),
+            help="Default: from the file's extension, else csv.",
+        )
+        parser.add_argument(
+            "--include-archived",
+            action="store_true",
+            help="Export archived customers too.",
+        )
+
+    def handle(self, *args, **options) -> None:
+        path = options["path"]
+        suffix = Path(path).suffix.lower().lstrip(".") if path else ""
+        fmt = options["format"] or (suffix if suffix in WRITERS else "csv")
+        customers = Customer.objects.all()
+        if not options["include_archived"]:
+            customers = customers.active()
+        # With the data on standard output, messages go to standard error.
+        messages = self.stderr if to_stdout(path) else self.stdout
+        total = 0
+        progress = TerminalProgress(messages._out, verbosity=options["verbosity"])
+        if progress.enabled:
+            total = customers.count()
+        with progress, open_output(self, path, binary=fmt == "xlsx") as file:
+            try:
+                count = WRITERS[fmt](
+                    customers,
+                    file,
+                    progress=lambda s, done, _: progress(s, done, total),
+                )
+            except ValueError as error:
+                raise CommandError(str(error)) from None
+        if options["verbosity"]:
+            where = "standard output" if to_stdout(path) else path
+            messages.write(
+                f"Exported {count} customers to {where} as {fmt}.", self.style.SUCCESS
+            )

@@ -1,0 +1,460 @@
+"""Read a CSV file's bytes into text columns, keeping each row's physical line.
+
+Three steps, each testable on its own:
+
+1. ``decode`` turns the bytes into UTF-8 (UTF-8 with or without BOM, UTF-16/32 by
+   their BOM, or an explicit encoding) and refuses, with the failing line and a
+   hint, a file that does not decode. Nothing is guessed, so nothing is garbled.
+2. ``scan_records`` finds, with numpy over the bytes, where every record starts,
+   its physical line, its number of fields, and quoting mistakes: an unterminated
+   quote or text after a closing quote. Line numbers stay physical even when a
+   quoted value contains line breaks.
+3. ``read_csv`` hands the bytes to pyarrow's multi-threaded CSV reader, which turns
+   the well-formed records into string columns (every value stays text: ``NA``
+   and ``0123`` survive), and reports records with the wrong number of fields.
+
+pyarrow rather than pandas' C reader: on one million rows it parses in 0.12 s
+instead of 1.1 s and holds strings in compact buffers instead of Python objects
+(pandas needed 390 MB of memory for the same file), see the benchmark.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+QUOTE, LF, CR = ord('"'), ord("\n"), ord("\r")
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+# Most specific first: the UTF-32 LE BOM begins with the UTF-16 LE one.
+_BOMS = [
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+]
+_DECODE_CHUNK = 4 << 20
+_SCAN_CHUNK = 8 << 20
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One reason a file or a row was refused, as ``line N, column X: reason``."""
+
+    line: int | None
+    column: str | None
+    value: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.column is not None:
+            where.append(f"column {self.column}")
+        text = f"{', '.join(where)}: {self.message}" if where else self.message
+        if self.value is not None:
+            text += f" ({show_value(self.value)})"
+        return text
+
+
+class FileRefused(Exception):
+    """The file as a whole cannot be read; nothing in it was looked at further."""
+
+    def __init__(self, message: str, *, line: int | None = None) -> None:
+        super().__init__(message)
+        self.error = RowError(line, None, None, message)
+
+
+def show_value(value: str, limit: int = 60) -> str:
+    """Quote a value for a message, with invisible characters made visible."""
+    shown = "".join(
+        ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in value[:limit]
+    )
+    return f'"{shown}…"' if len(value) > limit else f'"{shown}"'
+
+
+# 1. Decoding ---------------------------------------------------------------------
+
+
+def decode(data: bytes, encoding: str | None = None) -> memoryview:
+    """Return the file as UTF-8 bytes without a BOM, or raise ``FileRefused``."""
+    _refuse_binary(data, encoding)
+    if encoding is None:
+        for bom, name in _BOMS:
+            if data.startswith(bom):
+                if name == "utf-8":
+                    return _check_utf8(memoryview(data)[len(bom) :])
+                return _transcode(data[len(bom) :], name)
+        return _check_utf8(memoryview(data))
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise FileRefused(f"Unknown encoding {encoding!r}.") from None
+    if name in ("utf-8", "utf-8-sig"):
+        bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
+        return _check_utf8(memoryview(data)[len(bom) :])
+    return _transcode(data, name)
+
+
+def _check_utf8(view: memoryview) -> memoryview:
+    # Decode in pieces cut at line ends (a line feed is never inside a UTF-8
+    # sequence) so a large file is never held twice.
+    start, size = 0, len(view)
+    while start < size:
+        end = min(start + _DECODE_CHUNK, size)
+        if end < size:
+            cut = bytes(view[start:end]).rfind(b"\n")
+            end = start + cut + 1 if cut >= 0 else end
+        try:
+            str(view[start:end], "utf-8")
+        except UnicodeDecodeError as error:
+            if error.reason == "unexpected end of data" and end < size:
+                end = size  # a long line without line feeds: decode the rest
+                continue
+            position = start + error.start
+            line = bytes(view[:position]).count(b"\n") + 1
+            raise FileRefused(
+                f"This file is not UTF-8: byte 0x{view[position]:02X} cannot be "
+                f"read; {_encoding_hint(bytes(view))}.",
+                line=line,
+            ) from None
+        start = end
+    return view
+
+
+def _transcode(data: bytes, encoding: str) -> memoryview:
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = data[: error.start].decode(encoding, "replace").count("\n") + 1
+        raise FileRefused(
+            f"This file is not valid {encoding}: the bytes at position {error.start} "
+            "cannot be read; check the encoding.",
+            line=line,
+        ) from None
+    return memoryview(text.removeprefix("\ufeff").encode("utf-8"))
+
+
+def _encoding_hint(data: bytes) -> str:
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return "use --encoding with the file's encoding, for example latin-1"
+    return "it looks like Windows-1252: use --encoding cp1252"
+
+
+_BINARY_SIGNATURES = [
+    (b"PK\x03\x04", "a zip file such as an Excel workbook (.xlsx)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel workbook (.xls)"),
+    (b"%PDF-", "a PDF document"),
+]
+
+
+def _refuse_binary(data: bytes, encoding: str | None) -> None:
+    for signature, what in _BINARY_SIGNATURES:
+        if data.startswith(signature):
+            raise FileRefused(
+                f"This is {what}, not a CSV file: save it as CSV UTF-8 "
+                "(comma delimited) and import that.",
+                line=1,
+            )
+    if encoding is not None or data.startswith(
+        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
+    ):
+        return
+    # A stray NUL inside a value is reported on its row; a file full of them is
+    # binary, or UTF-16 without a byte-order mark.
+    head = data[:65536]
+    nuls = head.count(0)
+    if nuls and nuls * 20 > len(head):
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        if odd > len(head) // 4 and even * 10 <= odd:
+            hint = "it looks like UTF-16 without a byte-order mark: use --encoding "
+            hint += "utf-16-le"
+        elif even > len(head) // 4 and odd * 10 <= even:
+            hint = "it looks like UTF-16 without a byte-order mark: use --encoding "
+            hint += "utf-16-be"
+        else:
+            hint = "it looks like a binary file, not CSV"
+        line = data[: data.index(0)].count(b"\n") + 1
+        raise FileRefused(f"This file contains NUL bytes; {hint}.", line=line)
+
+
+# 2. Scanning ---------------------------------------------------------------------
+
+
+@dataclass
+class Records:
+    """Where each non-empty record of a CSV file starts, and what it looks like."""
+
+    starts: np.ndarray  # byte offset of each record
+    lines: np.ndarray  # physical line (1-based) where each record starts
+    opens: np.ndarray  # positions of the quotes opening quoted values
+    closes: np.ndarray  # ... and of those closing them
+    stray: np.ndarray  # closing quotes followed by more text
+
+
+def _positions(buf: np.ndarray, byte: int) -> np.ndarray:
+    # Chunked so that a large file never needs a second full-size boolean array.
+    parts = [
+        np.flatnonzero(buf[start : start + _SCAN_CHUNK] == byte) + start
+        for start in range(0, len(buf), _SCAN_CHUNK)
+    ]
+    return np.concatenate(parts) if parts else np.empty(0, np.int64)
+
+
+def _inside(positions: np.ndarray, opens: np.ndarray, closes: np.ndarray):
+    """Which positions fall strictly inside a quoted span."""
+    if len(opens) == 0:
+        return np.zeros(len(positions), bool)
+    index = np.searchsorted(opens, positions, side="right") - 1
+    return (index >= 0) & (positions < closes[np.maximum(index, 0)])
+
+
+def _line_of(breaks: np.ndarray, position: int) -> int:
+    return int(np.searchsorted(breaks, position)) + 1
+
+
+def _quoted_spans(
+    buf: np.ndarray, quotes: np.ndarray, delimiter: int, breaks: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The (open, close) quote positions of quoted values, and closes followed by
+    stray text. A quote opens a value only at the start of a field (RFC 4180);
+    elsewhere in an unquoted value it is an ordinary character."""
+    size = len(buf)
+    if len(quotes) == 0:
+        return quotes, quotes, quotes
+    starts_field = np.zeros(256, bool)
+    starts_field[[delimiter, LF, CR]] = True
+    if len(quotes) % 2 == 0:
+        # Fast path: quotes pair up in order, each pair opening at a field start
+        # (or right after the previous pair, an escaped "") and closing before a
+        # delimiter, a line end, the end of the file or the next pair.
+        opens, closes = quotes[0::2], quotes[1::2]
+        follows_close = np.zeros(len(opens), bool)
+        follows_close[1:] = opens[1:] == closes[:-1] + 1
+        open_ok = (opens == 0) | starts_field[buf[opens - 1]] | follows_close
+        precedes_open = np.zeros(len(closes), bool)
+        precedes_open[:-1] = follows_close[1:]
+        after = np.minimum(closes + 1, size - 1)
+        close_ok = (closes == size - 1) | starts_field[buf[after]] | precedes_open
+        if open_ok.all() and close_ok.all():
+            first = np.flatnonzero(~follows_close)
+            last = np.append(first[1:] - 1, len(opens) - 1)
+            return opens[first], closes[last], np.empty(0, np.int64)
+    return _quoted_spans_in_order(buf, quotes.tolist(), starts_field, breaks)
+
+
+def _quoted_spans_in_order(
+    buf: np.ndarray, quotes: list[int], starts_field: np.ndarray, breaks: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    # The same rules, one quote at a time: for files with literal quotes inside
+    # unquoted values, stray text after a closing quote, or an unterminated quote.
+    size, count = len(buf), len(quotes)
+    opens, closes, stray = [], [], []
+    i = 0
+    while i < count:
+        position = quotes[i]
+        if position and not starts_field[buf[position - 1]]:
+            i += 1  # an ordinary character inside an unquoted value
+            continue
+        j = i + 1
+        while j < count and j + 1 < count and quotes[j + 1] == quotes[j] + 1:
+            j += 2  # an escaped quote ("") inside the quoted value
+        if j >= count:
+            raise FileRefused(
+                'A quoted value starts here and is never closed: a " is missing.',
+                line=_line_of(breaks, position),
+            )
+        close = quotes[j]
+        opens.append(position)
+        closes.append(close)
+        if close + 1 < size and not starts_field[buf[close + 1]]:
+            stray.append(close)
+        i = j + 1
+    return np.array(opens, np.int64), np.array(closes, np.int64), np.array(stray)
+
+
+def scan_records(data: memoryview | bytes, delimiter: str) -> Records:
+    """Split ``data`` into records the way RFC 4180 (and pyarrow) reads them."""
+    buf = np.frombuffer(data, np.uint8)
+    size = len(buf)
+    # Line ends: LF, CRLF (counted at its LF) and a lone CR, as the reader does.
+    lf, cr = _positions(buf, LF), _positions(buf, CR)
+    lone_cr = cr[(cr + 1 >= size) | (buf[np.minimum(cr + 1, size - 1)] != LF)]
+    breaks = np.union1d(lf, lone_cr) if len(lone_cr) else lf
+    opens, closes, stray = _quoted_spans(
+        buf, _positions(buf, QUOTE), ord(delimiter), breaks
+    )
+    ends = breaks[~_inside(breaks, opens, closes)]
+    starts = np.concatenate(([0], ends + 1))
+    ends = np.append(ends, size)
+    content_end = ends - ((ends > starts) & (buf[np.maximum(ends - 1, 0)] == CR))
+    # Blank lines (and the empty "record" after a final line break) are skipped,
+    # as the reader skips them.
+    starts = starts[content_end > starts]
+    lines = np.searchsorted(breaks, starts) + 1
+    return Records(starts, lines, opens, closes, stray)
+
+
+def count_fields(
+    data: memoryview | bytes, records: Records, delimiter: str
+) -> tuple[np.ndarray, dict[int, int]]:
+    """The number of fields of each record, and for records with text after a
+    closing quote, the (0-based) field where it is."""
+    buf = np.frombuffer(data, np.uint8)
+    delimiters = _positions(buf, ord(delimiter))
+    delimiters = delimiters[~_inside(delimiters, records.opens, records.closes)]
+    starts = records.starts
+    owner = np.searchsorted(starts, delimiters, side="right") - 1
+    fields = 1 + np.bincount(owner[owner >= 0], minlength=len(starts))[: len(starts)]
+    stray: dict[int, int] = {}
+    for position in records.stray.tolist():
+        record = int(np.searchsorted(starts, position, side="right")) - 1
+        before = np.searchsorted(delimiters, [starts[record], position])
+        stray.setdefault(record, int(before[1] - before[0]))
+    return fields, stray
+
+
+def detect_delimiter(first_line: str) -> str:
+    """The delimiter of a header line: comma, semicolon or tab, whichever it has
+    most of outside quotes (comma when none)."""
+    unquoted = re.sub(r'"[^"]*"', "", first_line)
+    counts = {d: unquoted.count(d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+# 3. Reading ----------------------------------------------------------------------
+
+
+@dataclass
+class CsvTable:
+    """The rows of a CSV file as text columns, with their physical lines."""
+
+    header: list[str]
+    columns: pa.Table  # one string column per header cell, named c0, c1, ...
+    lines: np.ndarray  # physical line of each row of ``columns``
+    delimiter: str
+    errors: list[RowError] = field(default_factory=list)
+    """records that are not rows: wrong number of fields"""
+    malformed: list[tuple[int, list[str]]] = field(default_factory=list)
+    """(line, fields) of those records, for a rejected-rows report"""
+    stray_quotes: dict[int, int] = field(default_factory=dict)
+    """row index -> column index whose value has text after its closing quote"""
+
+    @property
+    def num_rows(self) -> int:
+        return self.columns.num_rows
+
+
+def read_csv(
+    data: bytes, *, encoding: str | None = None, delimiter: str | None = None
+) -> CsvTable:
+    """Decode and split a CSV file, or raise ``FileRefused``."""
+    utf8 = decode(data, encoding)
+    if not bytes(utf8[:65536]).strip() and not bytes(utf8).strip():
+        return CsvTable([], pa.table({}), np.empty(0, np.int64), ",")
+    if delimiter is None:
+        text = bytes(utf8[:65536]).decode("utf-8", "replace").lstrip("\r\n")
+        delimiter = detect_delimiter(text.splitlines()[0] if text else "")
+    records = scan_records(utf8, delimiter)
+    header_end = int(records.starts[1]) if len(records.starts) > 1 else len(utf8)
+    header = _split_record(bytes(utf8[records.starts[0] : header_end]), delimiter)
+    width = len(header)
+    lines = records.lines[1:]
+    names = [f"c{i}" for i in range(width)]
+    columns, skipped = _read_columns(utf8[header_end:], names, delimiter)
+    if not skipped and not len(records.stray):
+        if columns.num_rows != len(lines):
+            raise _inconsistent()
+        return CsvTable(header, columns, lines, delimiter)
+
+    # Some records are malformed: count every record's fields to know which.
+    fields, stray = count_fields(utf8, records, delimiter)
+    if 0 in stray:
+        raise FileRefused(
+            "The header has text after a closing quote.", line=int(records.lines[0])
+        )
+    body_fields = fields[1:]
+    good = body_fields == width
+    if columns.num_rows != int(good.sum()):
+        raise _inconsistent()
+    table = CsvTable(header, columns, lines[good], delimiter)
+    row_of_record = np.cumsum(good) - 1
+    for record, column in stray.items():
+        if good[record - 1]:
+            table.stray_quotes[int(row_of_record[record - 1])] = column
+    for index in np.flatnonzero(~good).tolist():
+        start = int(records.starts[index + 1])
+        end = (
+            int(records.starts[index + 2])
+            if index + 2 < len(records.starts)
+            else len(utf8)
+        )
+        values = _split_record(bytes(utf8[start:end]), delimiter)
+        line = int(lines[index])
+        count = int(body_fields[index])
+        hint = (
+            " (an unquoted delimiter inside a value? Quote the value)"
+            if count > width
+            else ""
+        )
+        table.errors.append(
+            RowError(
+                line,
+                None,
+                None,
+                f"This row has {count} field{'s' if count != 1 else ''} but the "
+                f"header has {width}{hint}.",
+            )
+        )
+        table.malformed.append((line, values))
+    return table
+
+
+def _inconsistent() -> FileRefused:
+    return FileRefused(
+        "The rows of this file could not be told apart reliably; check its "
+        "quoting (every quote inside a quoted value doubled)."
+    )
+
+
+def _read_columns(
+    body: memoryview, names: list[str], delimiter: str
+) -> tuple[pa.Table, int]:
+    """The records as string columns, and how many were skipped as malformed."""
+    if not len(body):
+        return pa.table({name: pa.array([], pa.string()) for name in names}), 0
+    skipped = []
+    columns = pacsv.read_csv(
+        pa.BufferReader(pa.py_buffer(body)),
+        read_options=pacsv.ReadOptions(column_names=names),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delimiter,
+            newlines_in_values=True,
+            # Records with the wrong number of fields are found and reported by
+            # count_fields.
+            invalid_row_handler=lambda row: skipped.append(1) or "skip",
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    return columns, len(skipped)
+
+
+def _split_record(record: bytes, delimiter: str) -> list[str]:
+    text = record.decode("utf-8").rstrip("\r\n")
+    return next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])

@@ -1,0 +1,207 @@
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from customers.reading import FileRefused, decode, detect_delimiter, read_csv
+
+
+def rows_of(data: bytes, **options) -> list[tuple[int, list[str]]]:
+    table = read_csv(data, **options)
+    values = [list(row.values()) for row in table.columns.to_pylist()]
+    return list(zip(table.lines.tolist(), values, strict=True))
+
+
+def refusal(data: bytes, **options) -> str:
+    with pytest.raises(FileRefused) as refused:
+        read_csv(data, **options)
+    return str(refused.value.error)
+
+
+def test_line_numbers_stay_physical_when_quoted_values_hold_line_breaks():
+    data = b'ID,Name\n1,"two\nlines"\n\n2,"three\r\nmore\nlines"\n3,x\n'
+    assert rows_of(data) == [
+        (2, ["1", "two\nlines"]),
+        (5, ["2", "three\r\nmore\nlines"]),
+        (8, ["3", "x"]),
+    ]
+
+
+def test_crlf_lone_cr_and_a_missing_final_line_break_are_all_line_ends():
+    assert rows_of(b"ID,Name\r\n1,a\r\n2,b") == [(2, ["1", "a"]), (3, ["2", "b"])]
+    assert rows_of(b"ID,Name\r1,a\r2,b\r") == [(2, ["1", "a"]), (3, ["2", "b"])]
+
+
+def test_values_stay_text_exactly():
+    data = b'ID,Name,Phone\n1,NA,0123 456789\n2,null,""\n3,None,\n'
+    assert [values for _, values in rows_of(data)] == [
+        ["1", "NA", "0123 456789"],
+        ["2", "null", ""],
+        ["3", "None", ""],
+    ]
+
+
+def test_quoted_delimiters_quotes_and_a_literal_quote_in_an_unquoted_value():
+    data = b'ID,Name\n1,"Doe, ""JD"" John"\n2,O"Brien\n'
+    assert rows_of(data) == [(2, ["1", 'Doe, "JD" John']), (3, ["2", 'O"Brien'])]
+
+
+def test_unterminated_quote_is_refused_with_the_line_where_it_opens():
+    data = b'ID,Name\n1,a\n2,"never closed\n3,b\n4,c\n'
+    assert refusal(data) == (
+        'line 3: A quoted value starts here and is never closed: a " is missing.'
+    )
+
+
+@pytest.mark.parametrize(
+    ("row", "fields"), [(b"1,a,extra", "3 fields"), (b"1", "1 field")]
+)
+def test_rows_with_another_number_of_fields_than_the_header_are_reported(row, fields):
+    table = read_csv(b"ID,Name\n0,ok\n" + row + b"\n2,b\n")
+    assert [str(error) for error in table.errors] == [
+        f"line 3: This row has {fields} but the header has 2"
+        + (
+            " (an unquoted delimiter inside a value? Quote the value)."
+            if fields == "3 fields"
+            else "."
+        )
+    ]
+    assert table.lines.tolist() == [2, 4]
+    assert table.malformed == [(3, row.decode().split(","))]
+
+
+def test_text_after_a_closing_quote_marks_the_row_and_its_column():
+    table = read_csv(b'ID,Name\n1,"ab"cd\n2,ok\n')
+    assert table.stray_quotes == {0: 1}
+    assert table.lines.tolist() == [2, 3]
+
+
+@pytest.mark.parametrize(
+    ("header", "delimiter"),
+    [
+        ("ID,Name,Email", ","),
+        ("ID;Name;Email", ";"),
+        ("ID\tName\tEmail", "\t"),
+        ('"Name; first",ID,Email', ","),
+        ("ID", ","),
+    ],
+)
+def test_delimiter_is_recognised_from_the_header_line(header, delimiter):
+    assert detect_delimiter(header) == delimiter
+
+
+def test_semicolon_file_reads_with_its_delimiter():
+    assert rows_of(b"ID;Name\n1;a,b\n") == [(2, ["1", "a,b"])]
+    assert rows_of(b"ID;Name\n1;a\n", delimiter=";") == [(2, ["1", "a"])]
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        "ID,Name\n1,Zoë\n".encode(),
+        codecs.BOM_UTF8 + "ID,Name\n1,Zoë\n".encode(),
+        "ID,Name\n1,Zoë\n".encode("utf-16"),
+        codecs.BOM_UTF16_BE + "ID,Name\n1,Zoë\n".encode("utf-16-be"),
+        codecs.BOM_UTF32_LE + "ID,Name\n1,Zoë\n".encode("utf-32-le"),
+    ],
+    ids=["utf8", "utf8-bom", "utf16", "utf16-be", "utf32"],
+)
+def test_utf8_with_or_without_bom_and_utf16_by_its_bom_decode(encoded):
+    table = read_csv(encoded)
+    assert table.header == ["ID", "Name"]
+    assert rows_of(encoded) == [(2, ["1", "Zoë"])]
+
+
+def test_windows_1252_is_refused_with_the_line_and_a_hint():
+    data = "ID,Name\n1,Ada\n2,Zoë\n".encode("cp1252")
+    assert refusal(data) == (
+        "line 3: This file is not UTF-8: byte 0xEB cannot be read; it looks like "
+        "Windows-1252: use --encoding cp1252."
+    )
+    assert rows_of(data, encoding="cp1252")[1] == (3, ["2", "Zoë"])
+
+
+def test_decode_failure_deep_in_a_large_file_names_its_line():
+    data = b"ID,Name\n" + b"1,abc\n" * 300_000 + b"2,caf\xe9\n"
+    assert refusal(data).startswith("line 300002: This file is not UTF-8")
+
+
+def test_utf16_without_bom_gets_a_hint():
+    assert "use --encoding utf-16-le" in refusal("ID,Name\n".encode("utf-16-le"))
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"PK\x03\x04\x14\x00\x06\x00", "Excel workbook (.xlsx)"),
+        (b"%PDF-1.7\n", "PDF document"),
+        (b"\x00\x01\x02\xff\x00\x00\x05" * 100, "binary file"),
+    ],
+)
+def test_binary_files_are_refused(data, message):
+    assert message in refusal(data)
+
+
+def test_unknown_encoding_is_refused():
+    assert "Unknown encoding 'klingon'" in refusal(b"ID\n", encoding="klingon")
+
+
+def test_empty_and_blank_files_have_no_header():
+    assert read_csv(b"").header == []
+    assert read_csv(b"\n\r\n  \n").header == []
+
+
+def test_decode_returns_utf8_without_the_bom():
+    assert bytes(decode(codecs.BOM_UTF8 + b"ID")) == b"ID"
+    assert bytes(decode("ID".encode("utf-16"))) == b"ID"
+
+
+# Property: the reader agrees with Python's csv module on any well-formed file,
+# and every row's line is the physical line where csv.reader found it.
+cell = st.text(
+    alphabet=st.sampled_from(list("ab ,;\"\n\r\t'=é")), max_size=6
+) | st.sampled_from(["", "NA", "0123"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.lists(st.lists(cell, min_size=3, max_size=3), min_size=1, max_size=8),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+    terminator=st.sampled_from(["\n", "\r\n"]),
+    quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]),
+)
+def test_reader_matches_python_csv_and_its_line_numbers(
+    rows, delimiter, terminator, quoting
+):
+    if terminator == "\n":
+        # csv.writer leaves a lone CR unquoted unless it is in the terminator.
+        quoting = csv.QUOTE_ALL
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(
+        buffer, delimiter=delimiter, lineterminator=terminator, quoting=quoting
+    )
+    writer.writerow(["ID", "Name", "Email"])
+    writer.writerows(rows)
+    text = buffer.getvalue()
+
+    # csv.reader counts the lines it has read: a row starts on the line after the
+    # one where the previous row ended. Both readers skip blank lines.
+    expected, physical, previous = [], [], 0
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    for row in reader:
+        if row:
+            expected.append(row)
+            physical.append(previous + 1)
+        previous = reader.line_num
+    expected, physical = expected[1:], physical[1:]
+
+    table = read_csv(text.encode(), delimiter=delimiter)
+    got = [list(row.values()) for row in table.columns.to_pylist()]
+    assert got == expected
+    assert table.lines.tolist() == physical
+    assert not table.errors and not table.stray_quotes
