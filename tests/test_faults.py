@@ -1,0 +1,90 @@
+"""A process killed in the middle of an import leaves the database as it was."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from customers.models import Customer, ImportBatch
+
+ROWS = 200_000
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def _importer_is_writing() -> bool:
+    """True while another process holds the write lock on the customers table."""
+    if connection.vendor == "sqlite":
+        probe = sqlite3.connect(connection.settings_dict["NAME"], timeout=0)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.rollback()
+            return False
+        except sqlite3.OperationalError:  # "database is locked": a writer is in
+            return True
+        finally:
+            probe.close()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_locks WHERE relation = 'customers_customer'::regclass"
+            " AND mode = 'RowExclusiveLock' AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone() is not None
+
+
+def _snapshot() -> tuple:
+    return (
+        list(
+            Customer.objects.order_by("id").values_list("id", "name", "email", "phone")
+        ),
+        Customer.history.count(),
+        ImportBatch.objects.count(),
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_killed_while_it_writes_leaves_the_database_as_it_was(
+    tmp_path, make_customer
+):
+    make_customer(id=1, name="Kept", email="kept@example.com", phone="0123 456789")
+    rows = "".join(
+        f"{i},Person {i},p{i}@example.com,555-{i:07d}\n" for i in range(1, ROWS + 1)
+    )
+    path = tmp_path / "id.csv"
+    path.write_text("ID,Name,Email,Phone\n" + rows)
+    before = _snapshot()
+
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "import_customers", str(path), "-v0"],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DATABASE_URL": _database_url()},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while not _importer_is_writing():
+        assert process.poll() is None, "the import finished before it was caught"
+        assert time.monotonic() < deadline, "the import never started writing"
+        time.sleep(0.002)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+
+    assert process.returncode == -signal.SIGKILL
+    assert _snapshot() == before
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            assert cursor.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
