@@ -7,11 +7,14 @@ import threading
 import pytest
 from django.db import connection, transaction
 
+from customers.importing import import_customers
 from customers.models import Customer
+from customers.services import EditConflict, customer_update
 from tickets.models import TicketComment
 
 WRITERS = 8
 ROUNDS = 25
+IMPORT_ROWS = 30_000
 
 
 def _in_threads(work, count: int) -> list[BaseException]:
@@ -60,3 +63,73 @@ def test_parallel_writers_never_hit_database_is_locked_nor_lose_a_write(
         assert customer.name == acknowledged[i] == f"Writer {i} round {ROUNDS - 1}"
         assert customer.version == ROUNDS + 1
         assert customer.history.count() == ROUNDS + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_parallel_edits_from_one_version_save_one_and_refuse_the_other(
+    make_customer, agent
+):
+    customer = make_customer(name="Original")
+    outcomes: dict[int, str] = {}
+
+    def edit(i: int) -> None:
+        data = {"name": f"Editor {i}", "email": customer.email, "phone": ""}
+        try:
+            customer_update(
+                customer=customer, data=data, expected_version=1, user=agent
+            )
+            outcomes[i] = "saved"
+        except EditConflict:
+            outcomes[i] = "refused"
+
+    assert _in_threads(edit, 2) == []
+    assert sorted(outcomes.values()) == ["refused", "saved"]
+    winner = next(i for i, outcome in outcomes.items() if outcome == "saved")
+    customer.refresh_from_db()
+    assert (customer.name, customer.version) == (f"Editor {winner}", 2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_edits_during_an_import_neither_wait_out_nor_get_lost(make_customer, agent):
+    customers = [make_customer() for _ in range(WRITERS - 1)]
+    rows = "".join(
+        f"{n},Imported {n},imported{n}@example.com,\n"
+        for n in range(100_000, 100_000 + IMPORT_ROWS)
+    )
+    import_done = threading.Event()
+    acknowledged: dict[int, str] = {}
+    reports = []
+
+    def work(i: int) -> None:
+        if i == 0:
+            try:
+                reports.append(
+                    import_customers(f"ID,Name,Email,Phone\n{rows}".encode())
+                )
+            finally:
+                import_done.set()
+            return
+        customer = customers[i - 1]
+        round_ = 0
+        while not import_done.is_set() or round_ < 3:
+            round_ += 1
+            current = Customer.objects.get(pk=customer.pk)
+            data = {"name": f"Edit {i}.{round_}", "email": current.email, "phone": ""}
+            saved = customer_update(
+                customer=current,
+                data=data,
+                expected_version=current.version,
+                user=agent,
+            )
+            acknowledged[saved.pk] = saved.name
+            if not import_done.is_set():
+                during_import.append(saved.pk)
+
+    during_import: list[int] = []
+    assert _in_threads(work, WRITERS) == []
+    assert during_import, "no edit overlapped the import"
+    assert reports[0].created == IMPORT_ROWS and not reports[0].errors
+    assert Customer.objects.filter(pk__gte=100_000).count() == IMPORT_ROWS
+    assert len(acknowledged) == WRITERS - 1
+    for pk, name in acknowledged.items():
+        assert Customer.objects.get(pk=pk).name == name
