@@ -7,7 +7,7 @@ PY := $(BIN)/python
 DEPLOY_ENV := DEBUG=false SECURE_HTTPS=true ALLOWED_HOSTS=customerflow.example.com \
 	SECRET_KEY=check-deploy-$(shell date +%s)-a-long-random-looking-key-for-the-check-only
 
-.PHONY: run test lint format bench bench-web install dev-install chromium
+.PHONY: run test lint format bench bench-web loadtest install dev-install chromium
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,3 +52,8 @@ bench: dev-install
 # Page server times at 1,000,000 customers and 200,000 tickets (seeds bench/out/).
 bench-web: dev-install
 	$(PY) bench/web.py
+
+# 20 signed-in staff for 60 s under gunicorn while a 100k-row import runs.
+# SQLite by default; DATABASE_URL=postgres://... runs it on PostgreSQL.
+loadtest: install
+	$(PY) bench/loadtest.py

@@ -19,6 +19,7 @@ import csv
 import http.cookiejar
 import os
 import random
+import resource
 import shutil
 import socket
 import statistics
@@ -404,6 +405,7 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
 
+    generator_cpu = resource.getrusage(resource.RUSAGE_SELF)
     lost = verify(env, acks)
     latencies = stats.latencies
     print()
@@ -430,6 +432,10 @@ def main() -> None:
         f"edit conflicts shown {acks.conflicts}"
     )
     print(f"lost writes         {lost}")
+    print(
+        f"load generator CPU  {generator_cpu.ru_utime + generator_cpu.ru_stime:.1f} s "
+        f"of {elapsed * (os.cpu_count() or 1):.0f} core-seconds (same machine)"
+    )
     ok = (
         not stats.errors
         and lost == 0
