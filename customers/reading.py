@@ -156,7 +156,17 @@ _BINARY_SIGNATURES = [
     (b"PK\x03\x04", "a zip file such as an Excel workbook (.xlsx)"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel workbook (.xls)"),
     (b"%PDF-", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"\x7fELF", "a program"),
 ]
+# Bytes that text never holds: C0 controls but tab, line feed and carriage return.
+_NON_TEXT = bytes(set(range(32)) - {9, 10, 13} | {127})
 
 
 def _refuse_binary(data: bytes, encoding: str | None) -> None:
@@ -187,6 +197,13 @@ def _refuse_binary(data: bytes, encoding: str | None) -> None:
             hint = "it looks like a binary file, not CSV"
         line = data[: data.index(0)].count(b"\n") + 1
         raise FileRefused(f"This file contains NUL bytes; {hint}.", line=line)
+    # Random bytes (an image, an archive) are about one in eight control bytes.
+    if len(head) - len(head.translate(None, _NON_TEXT)) > len(head) // 50:
+        raise FileRefused(
+            "This looks like a binary file (an image, archive or program), not "
+            "CSV: export the customers as CSV UTF-8 and import that.",
+            line=1,
+        )
 
 
 # 2. Scanning ---------------------------------------------------------------------

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -147,3 +148,20 @@ def test_admin_ticket_types_preview_shows_json_errors(admin_client):
         admin_client, "admin:tickets_tickettype_import", b'{"1": NaN}', "t.json"
     )
     assert "line 1, column 7: NaN is not a name" in response.text
+
+
+def test_admin_refuses_a_50_mb_binary_upload_with_a_message(admin_client):
+    content = os.urandom(50 * 1024 * 1024)
+    response = upload(admin_client, "admin:customers_customer_import", content)
+    assert response.status_code == 200
+    assert "larger than" in response.text
+    assert not Customer.objects.exists()
+    assert not ImportBatch.objects.exists()
+
+
+def test_admin_refuses_a_binary_file_named_like_a_csv(admin_client):
+    content = b"\x89PNG\r\n\x1a\n" + os.urandom(2000)
+    response = upload(admin_client, "admin:customers_customer_import", content)
+    assert response.status_code == 200
+    assert "This is a PNG image, not a CSV file" in response.text
+    assert not Customer.objects.exists()

@@ -3,6 +3,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import random
 
 import pytest
 from hypothesis import given, settings
@@ -141,7 +142,10 @@ def test_utf16_without_bom_gets_a_hint():
         (b"PK\x03\x04\x14\x00\x06\x00", "Excel workbook (.xlsx)"),
         (b"%PDF-1.7\n", "PDF document"),
         (b"\x00\x01\x02\xff\x00\x00\x05" * 100, "binary file"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "PNG image"),
+        (random.Random(1).randbytes(5000).replace(b"\0", b"\1"), "binary file"),
     ],
+    ids=["xlsx", "pdf", "nul-bytes", "png", "random-bytes-without-nul"],
 )
 def test_binary_files_are_refused(data, message):
     assert message in refusal(data)
