@@ -62,7 +62,7 @@ def preview_import(
     )
     if report.fatal:
         return report, None
-    return report, record_batch(report, user=user)
+    return report, record_batch(report, user=user, list_unchanged=True)
 
 
 def load_plan(batch: ImportBatch) -> Plan:

@@ -113,8 +113,13 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "page": page,
         "rows": _with_customers(page.object_list),
         "kind": kind,
-        "kinds": [(k.value, k.label, batch.count_of(k)) for k in Kind],
-        "total": batch.count_of(""),
+        "kinds": [
+            (Kind.NEW, "New", batch.created),
+            (Kind.CHANGED, "Changed", batch.updated),
+            (Kind.UNCHANGED, "Unchanged", batch.unchanged),
+            (Kind.INVALID, "Invalid", batch.invalid),
+        ],
+        "total": batch.created + batch.updated + batch.unchanged + batch.invalid,
         "duplicate": duplicate,
         "apply_form": ApplyBatchForm(),
     }

@@ -952,9 +952,12 @@ def _params_by_column(expressions: list[str], params: list) -> Iterator[tuple]:
 # Batches -----------------------------------------------------------------------
 
 
-def record_batch(report: ImportReport, *, user: object | None) -> ImportBatch:
-    """Save a checked file as a batch (status previewed) with every row of it:
-    what each new and changed row writes, and the unchanged and invalid rows."""
+def record_batch(
+    report: ImportReport, *, user: object | None, list_unchanged: bool = False
+) -> ImportBatch:
+    """Save a checked file as a batch (status previewed) with its rows: what each
+    new and changed row writes, the invalid rows, and with ``list_unchanged`` the
+    unchanged rows too (a preview shows them; otherwise they are counted)."""
     plan = report.plan
     batch = ImportBatch(
         created_by=_user(user),
@@ -975,16 +978,20 @@ def record_batch(report: ImportReport, *, user: object | None) -> ImportBatch:
         warnings=report.warnings,
         parked=plan.park,
         max_file_id=plan.max_file_id,
+        lists_unchanged=list_unchanged,
     )
-    with transaction.atomic():
-        batch.save()
+    batch.save()
+    try:
         save_rows(
             batch,
             planned=plan.rows,
-            unchanged=plan.unchanged,
+            unchanged=plan.unchanged if list_unchanged else None,
             rejected=report.rejected,
             errors=report.errors,
         )
+    except BaseException:
+        batch.delete()
+        raise
     return batch
 
 

@@ -301,6 +301,11 @@ class ImportBatch(models.Model):
         help_text="IDs of customers whose email another row of the file takes "
         "over: their emails are freed first when the batch is applied.",
     )
+    lists_unchanged = models.BooleanField(
+        default=False,
+        help_text="Whether its unchanged rows are stored (previews in the browser) "
+        "or only counted (imports by the command or the admin, to keep them fast).",
+    )
     max_file_id = models.PositiveBigIntegerField(
         default=0,
         help_text="The highest ID in the file: rows without ID are numbered above "
@@ -334,11 +339,14 @@ class ImportBatch(models.Model):
         return self.status == self.Status.APPLIED
 
     def count_of(self, kind: str) -> int:
-        """How many rows of this kind (an ``ImportBatchRow.Kind``, or "" for all)."""
+        """How many rows of this kind (an ``ImportBatchRow.Kind``, or "" for all)
+        are stored."""
         counts = {
             ImportBatchRow.Kind.NEW: self.created,
             ImportBatchRow.Kind.CHANGED: self.updated,
-            ImportBatchRow.Kind.UNCHANGED: self.unchanged,
+            ImportBatchRow.Kind.UNCHANGED: self.unchanged
+            if self.lists_unchanged
+            else 0,
             ImportBatchRow.Kind.INVALID: self.invalid,
         }
         return counts.get(kind, sum(counts.values()))
@@ -380,12 +388,14 @@ class ImportBatchRow(models.Model):
         blank=True,
         help_text="Empty for a new row without ID until the batch is applied.",
     )
-    name = models.TextField(blank=True)
-    email = models.TextField(blank=True)
-    phone = models.TextField(blank=True)
-    old_name = models.TextField(blank=True)
-    old_email = models.TextField(blank=True)
-    old_phone = models.TextField(blank=True)
+    # Database defaults: rows are written in bulk with only the columns their
+    # kind fills (customers.batch_rows).
+    name = models.TextField(blank=True, db_default="")
+    email = models.TextField(blank=True, db_default="")
+    phone = models.TextField(blank=True, db_default="")
+    old_name = models.TextField(blank=True, db_default="")
+    old_email = models.TextField(blank=True, db_default="")
+    old_phone = models.TextField(blank=True, db_default="")
     version = models.PositiveIntegerField(
         null=True,
         blank=True,

@@ -238,13 +238,15 @@ def test_rejected_rows_download_is_the_commands_report(two, lead):
     assert lines[1][1] == "'=cmd|x"  # formula-neutralised, like exports
 
 
-def test_the_command_records_its_batch_with_rows_too(two, lead):
+def test_the_command_records_its_batch_with_rows_but_only_counts_unchanged_ones(
+    two, lead
+):
     report = import_customers(io.BytesIO(FILE.encode()), skip_invalid=True, user=lead)
     batch = ImportBatch.objects.get(pk=report.batch_id)
     assert (batch.status, batch.applied_by, batch.created_by) == ("applied", lead, lead)
+    assert (batch.unchanged, batch.lists_unchanged) == (1, False)
     assert [(line, kind, pk) for line, kind, pk, *_ in rows(batch)] == [
         (2, "changed", 1),
-        (3, "unchanged", 2),
         (4, "new", 8),
         (5, "new", 7),
         (6, "invalid", None),

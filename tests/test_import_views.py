@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -92,7 +96,7 @@ def test_an_upload_is_previewed_with_every_change_and_writes_nothing(
     assert "next free ID" in page
     assert "line 5, column ID: The ID must be a whole number such as 42." in page
     assert "line 5, column Email: Enter a valid email address" in page
-    assert 'action="/customers/imports/1/apply/"' in page
+    assert f'action="/customers/imports/{batch.pk}/apply/"' in page
 
 
 def test_the_row_table_is_paginated_and_filtered_by_kind(
@@ -410,3 +414,36 @@ def test_the_posts_need_the_csrf_token(lead, name, ada_and_bob):
     response = client.post(url, {"mode": "all_or_nothing"})
     assert response.status_code == 403
     assert "This form has expired" in response.text
+
+
+def test_the_pages_that_only_show_batches_do_not_load_pyarrow():
+    # pyarrow costs every server process memory; only importing needs it.
+    code = (
+        "import sys, django; django.setup(); "
+        "from django.urls import get_resolver; get_resolver().url_patterns; "
+        "import customers.import_views; print('pyarrow' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=django_settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "customer_flow.settings"},
+    )
+    assert done.stdout.strip() == "False", done.stderr
+
+
+def test_a_command_import_counts_its_unchanged_rows_without_listing_them(
+    lead_client, make_customer, tmp_path
+):
+    from django.core.management import call_command
+
+    make_customer(id=1, name="Ada", email="ada@example.com")
+    path = tmp_path / "id.csv"
+    path.write_text(HEADER + "1,Ada,ada@example.com,\n2,Bob,bob@example.com,\n")
+    call_command("import_customers", str(path), stdout=io.StringIO())
+    batch = ImportBatch.objects.get()
+    page = lead_client.get(batch.get_absolute_url(), {"kind": "unchanged"}).text
+    assert 'Unchanged <span class="count-badge">1</span>' in page
+    assert "Unchanged rows are counted but not listed" in page
+    assert "No rows here." in page
