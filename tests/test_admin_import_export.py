@@ -147,3 +147,30 @@ def test_admin_ticket_types_preview_shows_json_errors(admin_client):
         admin_client, "admin:tickets_tickettype_import", b'{"1": NaN}', "t.json"
     )
     assert "line 1, column 7: NaN is not a name" in response.text
+
+
+def test_admin_imports_are_batches_and_warn_about_a_file_imported_before(
+    admin_client,
+):
+    content = (HEADER + "1,Ada,ada@example.com,\n").encode()
+    response = upload(admin_client, "admin:customers_customer_import", content)
+    admin_client.post(
+        reverse("admin:customers_customer_process_import"),
+        response.context["confirm_form"].initial,
+    )
+    batch = ImportBatch.objects.get()
+    assert (batch.status, list(batch.rows.values_list("kind", "customer_id"))) == (
+        "applied",
+        [("new", 1)],
+    )
+    Customer.objects.filter(pk=1).delete()
+
+    # The preview warns; confirming it is the admin's --force.
+    response = upload(admin_client, "admin:customers_customer_import", content)
+    assert f"This file was already imported as batch #{batch.pk}" in response.text
+    admin_client.post(
+        reverse("admin:customers_customer_process_import"),
+        response.context["confirm_form"].initial,
+    )
+    assert Customer.objects.filter(pk=1).exists()
+    assert ImportBatch.objects.count() == 2
