@@ -157,7 +157,8 @@ def write_rejected_rows(report: ImportReport, file: IO[str]) -> int:
     from customers.exporting import neutralise_formula
 
     writer = csv.writer(file, lineterminator="\n")
-    writer.writerow([*report.header, "line", "error"])
+    # The header too: an unknown column's name is the file's text.
+    writer.writerow([*map(neutralise_formula, report.header), "line", "error"])
     for line, values, reasons in report.rejected:
         cells = [neutralise_formula(value) for value in values]
         cells += [""] * (len(report.header) - len(cells))
