@@ -71,9 +71,17 @@ class RevertReport:
             f"removed, {self.archived} archived (they have tickets), "
             f"{self.restored} restored to their previous values"
         )
-        if self.overridden:
-            text += f"; later changes to {len(self.overridden)} customers overwritten"
+        changed = sum(1 for conflict in self.overridden if not conflict.removed)
+        removed = len(self.overridden) - changed
+        if changed:
+            text += f"; later changes to {_customers(changed)} overwritten"
+        if removed:
+            text += f"; {_customers(removed)} removed since stayed removed"
         return text + "."
+
+
+def _customers(count: int) -> str:
+    return f"{count} customer{'' if count == 1 else 's'}"
 
 
 class RevertRefused(Exception):
