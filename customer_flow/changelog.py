@@ -28,6 +28,8 @@ class Entry:
     # Set on a change with no earlier record to compare with (rows written in bulk
     # by an import or seed_demo have no history of their own).
     untracked: bool = False
+    # Why, when recorded: "Import #3: id.csv", "Undo of import #3".
+    reason: str = ""
 
 
 def entries(history: QuerySet, *, limit: int = 20) -> list[Entry]:
@@ -70,6 +72,7 @@ def entries(history: QuerySet, *, limit: int = 20) -> list[Entry]:
                 kind=KINDS.get(newer.history_type, "changed"),
                 changes=changes,
                 untracked=older is None and newer.history_type == "~",
+                reason=getattr(newer, "history_change_reason", None) or "",
             )
         )
     return result

@@ -122,3 +122,64 @@ class CustomerSearchForm(forms.Form):
             data.get("status") or "active",
             data.get("sort") or "id",
         )
+
+
+class ImportUploadForm(forms.Form):
+    """The "Import customers" page: a CSV file and how to import it."""
+
+    # The mode first: the upload handler stops at an oversized file, and only the
+    # fields before it are read.
+    mode = forms.ChoiceField(
+        label="If some rows are invalid",
+        choices=[
+            ("all_or_nothing", "Import nothing (all or nothing)"),
+            ("skip_invalid", "Import the valid rows only"),
+        ],
+        initial="all_or_nothing",
+        widget=forms.RadioSelect,
+    )
+    encoding = forms.ChoiceField(
+        label="Encoding",
+        required=False,
+        choices=[
+            ("", "Automatic: UTF-8, or UTF-16 with a byte-order mark"),
+            ("cp1252", "Windows-1252 (older Excel on Windows)"),
+            ("latin-1", "ISO-8859-1 (Latin-1)"),
+            ("mac-roman", "Mac Roman"),
+        ],
+    )
+    file = forms.FileField(
+        label="CSV file",
+        help_text="Columns ID, Name, Email and optionally Phone, in any order.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def __init__(self, *args, limit: int, too_large: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit = limit
+        self.too_large = too_large
+        if too_large:  # the file was dropped unread: say why, not "required"
+            self.fields["file"].required = False
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        file = cleaned.get("file")
+        if self.too_large or (file is not None and file.size > self.limit):
+            self.add_error(
+                "file",
+                f"This file is larger than {self.limit / 1024 / 1024:.0f} MB, the "
+                "limit for uploads. Import it with the import_customers management "
+                "command instead (it previews with --dry-run).",
+            )
+        return cleaned
+
+
+class ApplyBatchForm(forms.Form):
+    again = forms.BooleanField(label="Import this file again anyway", required=False)
+
+
+class RevertBatchForm(forms.Form):
+    force = forms.BooleanField(
+        label="Revert anyway, overwriting the later changes of these customers",
+        required=False,
+    )

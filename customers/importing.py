@@ -24,6 +24,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import IO
 
 import numpy as np
@@ -37,6 +38,7 @@ from django.utils import timezone
 from customer_flow.sequences import reset_id_sequences
 from customer_flow.sqlite_scans import unmapped
 from customers import validation
+from customers.batch_rows import number_new_rows, save_rows
 from customers.exporting import restore_formula
 from customers.models import Customer, ImportBatch
 from customers.reading import CsvTable, FileRefused, RowError, read_csv
@@ -111,6 +113,10 @@ class ImportReport:
     invalid: int = 0
     errors: list[RowError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    duplicate_of: int | None = None
+    """an applied batch of the very same file (by SHA-256), if any"""
+    refused_duplicate: bool = False
+    """refused because it would write that file again (see ``force``)"""
     fatal: bool = False
     """the file as a whole was refused (unreadable, header, concurrent change)"""
     written: bool = False
@@ -152,7 +158,8 @@ def write_rejected_rows(report: ImportReport, file: IO[str]) -> int:
     from customers.exporting import neutralise_formula
 
     writer = csv.writer(file, lineterminator="\n")
-    writer.writerow([*report.header, "line", "error"])
+    # The header too: an unknown column's name is the file's text.
+    writer.writerow([*map(neutralise_formula, report.header), "line", "error"])
     for line, values, reasons in report.rejected:
         cells = [neutralise_formula(value) for value in values]
         cells += [""] * (len(report.header) - len(cells))
@@ -511,6 +518,8 @@ class Plan:
     park: list[int]
     """customers whose current email another row of the file takes over"""
     max_file_id: int
+    unchanged: pa.Table | None = None
+    """id and line of each row identical to its customer (kept with a batch)"""
 
     @property
     def created(self) -> int:
@@ -654,6 +663,13 @@ def plan_changes(
         create, update, resolved, values, has_phone, snapshot, position_np, lines
     )
     plan.park = park
+    same_rows = np.flatnonzero(unchanged)
+    plan.unchanged = pa.table(
+        {
+            "id": pa.array(resolved_np[same_rows], pa.int64()),
+            "line": pa.array(lines[same_rows], pa.int64()),
+        }
+    )
     return plan, int(unchanged.sum()), errors, warnings
 
 
@@ -848,6 +864,10 @@ def _apply_stage(cursor, plan: Plan, batch: ImportBatch) -> None:
             f"UPDATE {_STAGE} SET id = %s + pos - %s WHERE id IS NULL",
             [base, with_id],
         )
+        if batch.pk is not None:  # its stored rows learn their customers' IDs
+            number_new_rows(
+                cursor, batch_id=batch.pk, first_id=base + 1, with_id=with_id
+            )
 
     # Free emails that another row of the file takes over (a swap, a rotation).
     for start in range(0, len(plan.park), 500):
@@ -905,7 +925,7 @@ def _apply_stage(cursor, plan: Plan, batch: ImportBatch) -> None:
         "history_date, history_change_reason, history_type, history_user_id, "
         "import_batch_id) "
     )
-    extra = [now, reason, batch.created_by_id, batch.pk]
+    extra = [now, reason, batch.applied_by_id, batch.pk]
     tracked_params = [
         p for i, p in _params_by_column(expressions, params) if i in tracked
     ]
@@ -931,6 +951,102 @@ def _params_by_column(expressions: list[str], params: list) -> Iterator[tuple]:
             yield index, next(values)
 
 
+# Batches -----------------------------------------------------------------------
+
+
+STALE_RECORDING = timedelta(hours=1)
+
+
+def record_batch(
+    report: ImportReport, *, user: object | None, list_unchanged: bool = False
+) -> ImportBatch:
+    """Save a checked file as a batch (status previewed) with its rows: what each
+    new and changed row writes, the invalid rows, and with ``list_unchanged`` the
+    unchanged rows too (a preview shows them; otherwise they are counted)."""
+    plan = report.plan
+    # A batch left half-recorded by a killed process is of no use to anyone.
+    ImportBatch.objects.filter(
+        status=ImportBatch.Status.RECORDING,
+        created_at__lt=timezone.now() - STALE_RECORDING,
+    ).delete()
+    batch = ImportBatch(
+        created_by=_user(user),
+        file_name=report.file_name[:255],
+        file_size=report.file_size,
+        sha256=report.sha256,
+        mode=(
+            ImportBatch.Mode.SKIP_INVALID
+            if report.skip_invalid
+            else ImportBatch.Mode.ALL_OR_NOTHING
+        ),
+        status=ImportBatch.Status.RECORDING,
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        invalid=report.invalid,
+        header=report.header,
+        warnings=report.warnings,
+        parked=plan.park,
+        max_file_id=plan.max_file_id,
+        lists_unchanged=list_unchanged,
+    )
+    batch.save()
+    try:
+        save_rows(
+            batch,
+            planned=plan.rows,
+            unchanged=plan.unchanged if list_unchanged else None,
+            rejected=report.rejected,
+            errors=report.errors,
+        )
+    except BaseException:
+        batch.delete()
+        raise
+    batch.status = ImportBatch.Status.PREVIEWED
+    batch.save(update_fields=["status"])
+    return batch
+
+
+def write_batch(
+    plan: Plan,
+    *,
+    batch: ImportBatch,
+    user: object | None,
+    progress: Progress = _no_progress,
+) -> float:
+    """Write a recorded batch's plan (see ``write_plan``); the batch becomes
+    applied, by ``user``, in the same transaction.
+
+    Raises ``ConcurrentChange`` or ``IntegrityError`` when customers changed since
+    the plan was made: then nothing is written and the batch is left as it was.
+    """
+    before = batch.status, batch.applied_at, batch.applied_by
+    batch.status = ImportBatch.Status.APPLIED
+    batch.applied_at = timezone.now()
+    batch.applied_by = _user(user)
+    try:
+        return write_plan(plan, batch=batch, progress=progress)
+    except BaseException:
+        batch.status, batch.applied_at, batch.applied_by = before
+        raise
+
+
+def _user(user: object | None) -> object | None:
+    return user if getattr(user, "pk", None) else None
+
+
+def find_duplicate(sha256: str) -> ImportBatch | None:
+    """The newest applied (not reverted) batch of the same file, if any."""
+    return ImportBatch.objects.applied_with_hash(sha256).first()
+
+
+def duplicate_message(batch: ImportBatch) -> str:
+    when = timezone.localtime(batch.applied_at or batch.created_at)
+    return (
+        f"This file was already imported as batch #{batch.pk} on {when:%Y-%m-%d %H:%M}."
+    )
+
+
 # The whole import --------------------------------------------------------------
 
 
@@ -944,12 +1060,16 @@ def import_customers(
     delimiter: str | None = None,
     file_name: str | None = None,
     progress: Progress | None = None,
+    force: bool = False,
 ) -> ImportReport:
     """Import an id.csv file and report what happened; see ``MATCHING_RULE``.
 
     All or nothing by default: any invalid row refuses the whole file and nothing
     is written. With ``skip_invalid`` the valid rows are written and the others
-    reported. With ``dry_run`` nothing is written either way.
+    reported. With ``dry_run`` nothing is written either way. A file already
+    imported (an applied batch with the same SHA-256) is refused unless ``force``;
+    a dry run only warns. What is written is recorded as an ``ImportBatch`` with
+    its rows, so that it can be undone (``customers.reverting``).
     """
     _use_jemalloc()
     with unmapped():
@@ -962,6 +1082,7 @@ def import_customers(
             delimiter=delimiter,
             file_name=file_name,
             progress=progress or _no_progress,
+            force=force,
         )
 
 
@@ -977,7 +1098,16 @@ def _use_jemalloc() -> None:
 
 
 def _import_customers(
-    file, *, dry_run, skip_invalid, user, encoding, delimiter, file_name, progress
+    file,
+    *,
+    dry_run,
+    skip_invalid,
+    user,
+    encoding,
+    delimiter,
+    file_name,
+    progress,
+    force,
 ) -> ImportReport:
     data = file if isinstance(file, bytes) else file.read()
     if isinstance(data, str):
@@ -989,6 +1119,10 @@ def _import_customers(
         dry_run=dry_run,
         skip_invalid=skip_invalid,
     )
+    duplicate = find_duplicate(report.sha256)
+    if duplicate is not None:
+        report.duplicate_of = duplicate.pk
+        report.warnings.append(duplicate_message(duplicate))
     try:
         table = read_csv(data, encoding=encoding, delimiter=delimiter)
     except FileRefused as refused:
@@ -1044,26 +1178,30 @@ def _import_customers(
     report.plan = plan
     if report.refused or dry_run:
         return report
+    if duplicate is not None and (plan.created or plan.updated) and not force:
+        # Applying a file again would undo the edits made since, or bring back
+        # customers removed since: only on purpose.
+        report.errors.append(
+            RowError(
+                None,
+                None,
+                None,
+                f"Already imported as batch #{duplicate.pk}: importing it again "
+                f"would create {plan.created} and update {plan.updated} customers. "
+                "Nothing was written.",
+            )
+        )
+        report.fatal = report.refused_duplicate = True
+        return report
     del table, validated  # the plan holds what is written
 
-    batch = ImportBatch(
-        created_by=user if getattr(user, "pk", None) else None,
-        file_name=report.file_name[:255],
-        file_size=report.file_size,
-        sha256=report.sha256,
-        mode=(
-            ImportBatch.Mode.SKIP_INVALID
-            if skip_invalid
-            else ImportBatch.Mode.ALL_OR_NOTHING
-        ),
-        created=report.created,
-        updated=report.updated,
-        unchanged=report.unchanged,
-        invalid=report.invalid,
-    )
+    batch = record_batch(report, user=user)
     try:
-        report.write_seconds = write_plan(plan, batch=batch, progress=progress)
+        report.write_seconds = write_batch(
+            plan, batch=batch, user=user, progress=progress
+        )
     except (ConcurrentChange, IntegrityError):
+        batch.delete()  # and its rows: nothing of this import is kept
         report.errors.append(
             RowError(
                 None,
@@ -1094,8 +1232,7 @@ def _collect_rejected(
     reasons: dict[int, list[str]] = defaultdict(list)
     for error in errors:
         if error.line is not None:
-            text = f"{error.column}: {error.message}" if error.column else error.message
-            reasons[error.line].append(text)
+            reasons[error.line].append(error.reason)
     if not reasons:
         return
     rows = np.flatnonzero(np.isin(table.lines, list(reasons)))

@@ -9,6 +9,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from customers import search, validation
+from customers.row_errors import RowError
 
 
 class CustomerQuerySet(models.QuerySet):
@@ -215,15 +216,36 @@ class Customer(models.Model):
             self.save(update_fields=["archived_at", "updated_at", "version"])
 
 
+class ImportBatchQuerySet(models.QuerySet):
+    def applied_with_hash(self, sha256: str) -> ImportBatchQuerySet:
+        """Applied (not reverted) batches of a file with this SHA-256 that wrote
+        something, newest first. (One that changed nothing imported nothing.)"""
+        wrote = models.Q(created__gt=0) | models.Q(updated__gt=0)
+        return self.filter(
+            wrote, sha256=sha256, status=ImportBatch.Status.APPLIED
+        ).order_by("-applied_at", "-id")
+
+
 class ImportBatch(models.Model):
-    """The record of one customer import that wrote to the database."""
+    """One customer import: the file, who and when, what it does, and its status.
+
+    A preview in the browser is a batch too (status *previewed*): its rows are
+    stored (``ImportBatchRow``) so that "Apply" writes exactly what was shown.
+    """
 
     class Mode(models.TextChoices):
         ALL_OR_NOTHING = "all_or_nothing", "All or nothing"
         SKIP_INVALID = "skip_invalid", "Valid rows only"
 
     class Status(models.TextChoices):
+        # Rows are stored in several short transactions; until the last one the
+        # batch is "recording" and can't be applied (a killed process leaves it so).
+        RECORDING = "recording", "Being recorded"
+        PREVIEWED = "previewed", "Previewed"
         APPLIED = "applied", "Applied"
+        OUTDATED = "outdated", "Out of date"
+        DISCARDED = "discarded", "Discarded"
+        REVERTED = "reverted", "Reverted"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     created_by = models.ForeignKey(
@@ -242,13 +264,58 @@ class ImportBatch(models.Model):
         help_text="Hex digest of the file as uploaded, to recognise a re-import.",
     )
     mode = models.CharField(max_length=20, choices=Mode, default=Mode.ALL_OR_NOTHING)
-    status = models.CharField(max_length=20, choices=Status, default=Status.APPLIED)
+    status = models.CharField(
+        max_length=20,
+        choices=Status,
+        default=Status.PREVIEWED,
+        help_text="Out of date: customers changed after the preview, so it can no "
+        "longer be applied.",
+    )
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     invalid = models.PositiveIntegerField(
-        default=0, help_text="Rows refused and skipped (valid rows only mode)."
+        default=0, help_text="Rows refused (and skipped in valid rows only mode)."
     )
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Recorded as the author of the customers' history rows.",
+    )
+    reverted_at = models.DateTimeField(null=True, blank=True)
+    reverted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    header = models.JSONField(
+        default=list, blank=True, help_text="The file's header cells, as read."
+    )
+    warnings = models.JSONField(default=list, blank=True)
+    parked = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="IDs of customers whose email another row of the file takes "
+        "over: their emails are freed first when the batch is applied.",
+    )
+    lists_unchanged = models.BooleanField(
+        default=False,
+        help_text="Whether its unchanged rows are stored (previews in the browser) "
+        "or only counted (imports by the command or the admin, to keep them fast).",
+    )
+    max_file_id = models.PositiveBigIntegerField(
+        default=0,
+        help_text="The highest ID in the file: rows without ID are numbered above "
+        "it and above every customer.",
+    )
+
+    objects = ImportBatchQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -257,3 +324,118 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"Import #{self.pk} of {self.file_name or 'a file'}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:batch", args=[self.pk])
+
+    @property
+    def is_refused(self) -> bool:
+        """An all-or-nothing file with invalid rows: nothing of it can be written."""
+        return self.mode == self.Mode.ALL_OR_NOTHING and self.invalid > 0
+
+    @property
+    def can_apply(self) -> bool:
+        return self.status == self.Status.PREVIEWED and not self.is_refused
+
+    @property
+    def can_revert(self) -> bool:
+        return self.status == self.Status.APPLIED
+
+    def count_of(self, kind: str) -> int:
+        """How many rows of this kind (an ``ImportBatchRow.Kind``, or "" for all)
+        are stored."""
+        counts = {
+            ImportBatchRow.Kind.NEW: self.created,
+            ImportBatchRow.Kind.CHANGED: self.updated,
+            ImportBatchRow.Kind.UNCHANGED: self.unchanged
+            if self.lists_unchanged
+            else 0,
+            ImportBatchRow.Kind.INVALID: self.invalid,
+        }
+        return counts.get(kind, sum(counts.values()))
+
+
+class ImportBatchRow(models.Model):
+    """One row of an import's file, as the preview found it.
+
+    New and changed rows are the plan that Apply writes (in ``position`` order);
+    a changed row keeps the customer's values before (``old_*``) and the version
+    they were read at. For an applied batch these rows are the before and after
+    of every customer it touched: what the batches page shows and what an undo
+    restores.
+    """
+
+    class Kind(models.TextChoices):
+        NEW = "new", "New"
+        CHANGED = "changed", "Changed"
+        UNCHANGED = "unchanged", "Unchanged"
+        INVALID = "invalid", "Invalid"
+
+    # No database constraint: rows are written in bulk (as for the history rows'
+    # import_batch, a constraint is checked row by row); Django still cascades.
+    batch = models.ForeignKey(
+        ImportBatch,
+        on_delete=models.CASCADE,
+        related_name="rows",
+        db_constraint=False,
+        db_index=False,  # the indexes below lead with it
+    )
+    line = models.PositiveIntegerField(help_text="Physical line in the file.")
+    kind = models.CharField(max_length=10, choices=Kind)
+    position = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Order of writing (new and changed rows)."
+    )
+    customer_id = models.BigIntegerField(
+        "customer ID",
+        null=True,
+        blank=True,
+        help_text="Empty for a new row without ID until the batch is applied.",
+    )
+    # Database defaults: rows are written in bulk with only the columns their
+    # kind fills (customers.batch_rows).
+    name = models.TextField(blank=True, db_default="")
+    email = models.TextField(blank=True, db_default="")
+    phone = models.TextField(blank=True, db_default="")
+    old_name = models.TextField(blank=True, db_default="")
+    old_email = models.TextField(blank=True, db_default="")
+    old_phone = models.TextField(blank=True, db_default="")
+    version = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="A changed customer's version when previewed; Apply refuses if "
+        "it moved.",
+    )
+    values = models.JSONField(
+        null=True, blank=True, help_text="An invalid row's cells, as in the file."
+    )
+    problems = models.JSONField(
+        null=True, blank=True, help_text="An invalid row's [column, reason, value]s."
+    )
+
+    class Meta:
+        ordering = ["batch", "line"]
+        indexes = [
+            models.Index(fields=["batch", "kind", "line"], name="batchrow_kind_idx"),
+            models.Index(fields=["batch", "line"], name="batchrow_line_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Line {self.line} of import #{self.batch_id}: {self.kind}"
+
+    def errors(self) -> list[RowError]:
+        """An invalid row's problems, as the importer reported them."""
+        return [
+            RowError(self.line, column, value, message)
+            for column, message, value in self.problems or []
+        ]
+
+    def changes(self) -> list[tuple[str, str, str]]:
+        """(field, old, new) of each value a changed row changes."""
+        if self.kind != self.Kind.CHANGED:
+            return []
+        pairs = [
+            ("Name", self.old_name, self.name),
+            ("Email", self.old_email, self.email),
+            ("Phone", self.old_phone, self.phone),
+        ]
+        return [(label, old, new) for label, old, new in pairs if old != new]

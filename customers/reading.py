@@ -30,6 +30,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+# RowError lives apart so pages showing stored messages need no pyarrow; the
+# readers and importers keep importing it from here.
+from customers.row_errors import RowError as RowError
+
 QUOTE, LF, CR = ord('"'), ord("\n"), ord("\r")
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 
@@ -45,41 +49,12 @@ _DECODE_CHUNK = 4 << 20
 _SCAN_CHUNK = 8 << 20
 
 
-@dataclass(frozen=True)
-class RowError:
-    """One reason a file or a row was refused, as ``line N, column X: reason``."""
-
-    line: int | None
-    column: str | None
-    value: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = []
-        if self.line is not None:
-            where.append(f"line {self.line}")
-        if self.column is not None:
-            where.append(f"column {self.column}")
-        text = f"{', '.join(where)}: {self.message}" if where else self.message
-        if self.value is not None:
-            text += f" ({show_value(self.value)})"
-        return text
-
-
 class FileRefused(Exception):
     """The file as a whole cannot be read; nothing in it was looked at further."""
 
     def __init__(self, message: str, *, line: int | None = None) -> None:
         super().__init__(message)
         self.error = RowError(line, None, None, message)
-
-
-def show_value(value: str, limit: int = 60) -> str:
-    """Quote a value for a message, with invisible characters made visible."""
-    shown = "".join(
-        ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in value[:limit]
-    )
-    return f'"{shown}…"' if len(value) > limit else f'"{shown}"'
 
 
 # 1. Decoding ---------------------------------------------------------------------

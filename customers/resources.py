@@ -31,7 +31,11 @@ class CustomerResource(resources.ModelResource):
 
     def import_data(self, dataset, dry_run: bool = False, **kwargs) -> Result:
         """Import with our importer (the same as import_customers), all or
-        nothing; ``dataset`` is the uploaded file's bytes (RawImportFormat)."""
+        nothing; ``dataset`` is the uploaded file's bytes (RawImportFormat).
+
+        A file imported before is shown with a warning in the preview; confirming
+        the preview imports it again (the confirmation is the admin's --force).
+        """
         # Imported here: pyarrow loads only in processes that import.
         from customers.importing import import_customers
 
@@ -40,6 +44,7 @@ class CustomerResource(resources.ModelResource):
             dry_run=dry_run,
             user=kwargs.get("user"),
             file_name=kwargs.get("file_name") or "",
+            force=not dry_run,
         )
         return report_to_result(report, CSV_HEADER, preview_rows(report))
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers import views
+from customers import import_views, views
 
 app_name = "customers"
 
@@ -12,4 +12,15 @@ urlpatterns = [
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
     path("<int:pk>/archive/", views.customer_archive, name="archive"),
     path("<int:pk>/restore/", views.customer_restore, name="restore"),
+    path("imports/", import_views.batch_list, name="batches"),
+    path("imports/new/", import_views.batch_upload, name="import"),
+    path("imports/<int:pk>/", import_views.batch_detail, name="batch"),
+    path("imports/<int:pk>/apply/", import_views.batch_apply, name="batch_apply"),
+    path("imports/<int:pk>/discard/", import_views.batch_discard, name="batch_discard"),
+    path(
+        "imports/<int:pk>/rejected.csv",
+        import_views.batch_rejected,
+        name="batch_rejected",
+    ),
+    path("imports/<int:pk>/undo/", import_views.batch_revert, name="batch_revert"),
 ]

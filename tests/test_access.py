@@ -124,6 +124,10 @@ POSTS = [
     ("tickets:create", {"customer_pk": 1}),
     ("tickets:comment", {"pk": 1}),
     ("tickets:change", {"pk": 1}),
+    ("customers:import", {}),
+    ("customers:batch_apply", {"pk": 1}),
+    ("customers:batch_discard", {"pk": 1}),
+    ("customers:batch_revert", {"pk": 1}),
     ("logout", {}),
 ]
 

@@ -165,3 +165,30 @@ def test_admin_refuses_a_binary_file_named_like_a_csv(admin_client):
     assert response.status_code == 200
     assert "This is a PNG image, not a CSV file" in response.text
     assert not Customer.objects.exists()
+
+
+def test_admin_imports_are_batches_and_warn_about_a_file_imported_before(
+    admin_client,
+):
+    content = (HEADER + "1,Ada,ada@example.com,\n").encode()
+    response = upload(admin_client, "admin:customers_customer_import", content)
+    admin_client.post(
+        reverse("admin:customers_customer_process_import"),
+        response.context["confirm_form"].initial,
+    )
+    batch = ImportBatch.objects.get()
+    assert (batch.status, list(batch.rows.values_list("kind", "customer_id"))) == (
+        "applied",
+        [("new", 1)],
+    )
+    Customer.objects.filter(pk=1).delete()
+
+    # The preview warns; confirming it is the admin's --force.
+    response = upload(admin_client, "admin:customers_customer_import", content)
+    assert f"This file was already imported as batch #{batch.pk}" in response.text
+    admin_client.post(
+        reverse("admin:customers_customer_process_import"),
+        response.context["confirm_form"].initial,
+    )
+    assert Customer.objects.filter(pk=1).exists()
+    assert ImportBatch.objects.count() == 2

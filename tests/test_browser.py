@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import connections
 from playwright.sync_api import expect, sync_playwright
 
+from customers.models import Customer, ImportBatch
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -200,3 +202,81 @@ def test_search_works_without_javascript(no_js_page, agent, make_customer):
     page.get_by_role("link", name="Name").click()
     expect(page).to_have_url(re.compile(r"sort=name"))
     assert problems == []
+
+
+def test_a_lead_previews_applies_and_undoes_an_import(
+    browser_page, lead, make_customer
+):
+    page, problems = browser_page
+    make_customer(id=1, name="Ada", email="ada@example.com", phone="020 7946 0001")
+    make_customer(id=2, name="Bob", email="bob@example.com", phone="")
+    sign_in(page, "lead")
+
+    # From the customer list to the upload form; upload a file.
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Customers"
+    ).click()
+    page.get_by_role("link", name="Import customers").click()
+    expect(page.get_by_role("heading", name="Import customers")).to_be_visible()
+    page.get_by_label("CSV file").set_input_files(
+        files=[
+            {
+                "name": "id.csv",
+                "mimeType": "text/csv",
+                "buffer": (
+                    b"ID,Name,Email,Phone\n"
+                    b"1,Ada Lovelace,ada@example.com,020 7946 0001\n"
+                    b"2,Bob,bob@example.com,\n"
+                    b",Cy Young,cy@example.com,\n"
+                ),
+            }
+        ]
+    )
+    page.get_by_role("button", name="Preview").click()
+
+    # The preview: counts, the change old -> new, nothing written yet.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Previewed")
+    number = ImportBatch.objects.get().pk  # IDs are not reset between tests
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        f"Import #{number}: id.csv"
+    )
+    assert Customer.objects.get(pk=1).name == "Ada"
+    rows = page.get_by_role("navigation", name="Show rows")
+    changed = rows.get_by_role("link", name="Changed 1", exact=True)
+    expect(rows.get_by_role("link", name="New 1", exact=True)).to_be_visible()
+    changed.click()
+    expect(page).to_have_url(re.compile(r"kind=changed"))
+    table = page.locator("table.batch-rows")
+    expect(table).to_contain_text("Name: Ada → Ada Lovelace")
+    expect(table).not_to_contain_text("Cy Young")
+
+    # Apply, then see the change in the customer's history.
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator(".messages")).to_contain_text(
+        f"Import #{number} applied: 1 created, 1 updated."
+    )
+    page.locator("table.batch-rows").get_by_role("link", name="#1").click()
+    expect(page.get_by_role("heading", name="Ada Lovelace", level=1)).to_be_visible()
+    history = page.get_by_role("region", name="Change history")
+    expect(history).to_contain_text(f"Import #{number}: id.csv")
+    expect(history).to_contain_text("Name: Ada → Ada Lovelace")
+
+    # Undo the import from the imports page, with confirmation.
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Imports"
+    ).click()
+    page.get_by_role("link", name="id.csv").click()
+    page.get_by_role("link", name="Undo this import").click()
+    expect(page.get_by_role("heading", name=f"Undo import #{number}?")).to_be_visible()
+    page.get_by_role("button", name="Undo this import").click()
+    expect(page.locator(".messages")).to_contain_text(f"Import #{number} reverted")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Reverted")
+
+    # The values are back, and the undo is in the history too.
+    page.goto("/customers/1/")
+    expect(page.get_by_role("heading", name="Ada", level=1)).to_be_visible()
+    expect(history).to_contain_text(f"Undo of import #{number}")
+    expect(history).to_contain_text("Name: Ada Lovelace → Ada")
+    page.goto("/customers/?q=cy")
+    expect(page.locator("#results")).to_contain_text("No customers match")
+    assert problems == [], problems  # no CSP violation, no script error

@@ -38,3 +38,12 @@ def test_entries_stop_at_the_limit_but_still_diff_the_oldest_shown(make_customer
     entries = changelog.entries(customer.history.all(), limit=3)
     assert [e.changes[0].new for e in entries] == ["v5", "v4", "v3"]
     assert entries[-1].changes[0].old == "v2"
+
+
+def test_entries_say_why_when_the_history_row_does(make_customer, agent):
+    customer = make_customer(name="Ada")
+    customer.name = "Ada Lovelace"
+    customer._change_reason = "Undo of import #3"
+    customer.save()
+    newest, created = changelog.entries(customer.history.all())
+    assert (newest.reason, created.reason) == ("Undo of import #3", "")

@@ -47,18 +47,34 @@ def _importer_is_writing() -> bool:
 
 
 def _snapshot() -> tuple:
+    """Customers, their history, and the batches that were applied or undone."""
     return (
         list(
             Customer.objects.order_by("id").values_list("id", "name", "email", "phone")
         ),
         Customer.history.count(),
-        ImportBatch.objects.count(),
+        list(
+            ImportBatch.objects.exclude(
+                status__in=[ImportBatch.Status.RECORDING, ImportBatch.Status.PREVIEWED]
+            )
+            .order_by("pk")
+            .values_list("pk", "status")
+        ),
     )
 
 
+def _in_phase(phase: str) -> bool:
+    statuses = set(ImportBatch.objects.values_list("status", flat=True))
+    if phase == "recording its rows":
+        return ImportBatch.Status.RECORDING in statuses
+    # The batch is recorded; the one write transaction over customers has begun.
+    return ImportBatch.Status.PREVIEWED in statuses and _importer_is_writing()
+
+
+@pytest.mark.parametrize("phase", ["recording its rows", "writing customers"])
 @pytest.mark.django_db(transaction=True)
 def test_an_import_killed_while_it_writes_leaves_the_database_as_it_was(
-    tmp_path, make_customer
+    tmp_path, make_customer, phase
 ):
     make_customer(id=1, name="Kept", email="kept@example.com", phone="0123 456789")
     rows = "".join(
@@ -76,7 +92,7 @@ def test_an_import_killed_while_it_writes_leaves_the_database_as_it_was(
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
-    while not _importer_is_writing():
+    while not _in_phase(phase):
         assert process.poll() is None, "the import finished before it was caught"
         assert time.monotonic() < deadline, "the import never started writing"
         time.sleep(0.002)
@@ -85,6 +101,18 @@ def test_an_import_killed_while_it_writes_leaves_the_database_as_it_was(
 
     assert process.returncode == -signal.SIGKILL
     assert _snapshot() == before
+    # What the killed process may leave: a record of the attempt, never applied
+    # (previewed: complete, so it may be applied later from the batches page).
+    assert set(ImportBatch.objects.values_list("status", flat=True)) <= {
+        ImportBatch.Status.RECORDING,
+        ImportBatch.Status.PREVIEWED,
+    }
+    # What the killed process may leave: a record of the attempt, never applied
+    # (previewed: complete, so it may be applied later from the batches page).
+    assert set(ImportBatch.objects.values_list("status", flat=True)) <= {
+        ImportBatch.Status.RECORDING,
+        ImportBatch.Status.PREVIEWED,
+    }
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             assert cursor.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

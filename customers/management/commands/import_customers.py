@@ -13,7 +13,8 @@ class Command(BaseCommand):
     help = (
         "Import customers from an id.csv file (columns ID, Name, Email and optional "
         f"Phone, in any order and case). {MATCHING_RULE} All or nothing: a file with "
-        "an invalid row writes nothing, unless --skip-invalid."
+        "an invalid row writes nothing, unless --skip-invalid. Each import is "
+        "recorded as a batch (see import_batches) that revert_import undoes."
     )
 
     def add_arguments(self, parser) -> None:
@@ -42,6 +43,12 @@ class Command(BaseCommand):
             metavar="{,|;|tab}",
             help="Default: recognised from the header line.",
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Import a file again although an applied batch has the same "
+            "SHA-256 (normally refused when it would write anything).",
+        )
 
     def handle(self, *args, **options) -> None:
         verbosity = options["verbosity"]
@@ -56,6 +63,7 @@ class Command(BaseCommand):
                 delimiter=DELIMITERS.get(options["delimiter"]),
                 file_name="<stdin>" if path == "-" else path,
                 progress=progress,
+                force=options["force"],
             )
         if options["report"]:
             with open(options["report"], "w", encoding="utf-8", newline="") as file:
@@ -73,6 +81,11 @@ class Command(BaseCommand):
                     f"… and {len(report.errors) - limit} more errors "
                     "(--report FILE lists every rejected row)."
                 )
+        if report.refused_duplicate:
+            raise CommandError(
+                f"Already imported as batch #{report.duplicate_of}; nothing was "
+                "written. Use --force to import it again."
+            )
         if report.fatal:
             raise CommandError("File refused; nothing was written.")
         if report.refused:
@@ -82,5 +95,7 @@ class Command(BaseCommand):
                 f"File refused: {report.invalid} invalid {rows}; nothing was "
                 "written. Fix them, or use --skip-invalid to import the valid rows."
             )
+        if verbosity > 1 and report.batch_id:
+            self.stdout.write(f"Recorded as import batch #{report.batch_id}.")
         if verbosity:
             self.stdout.write(report.summary(), self.style.SUCCESS)

@@ -1,0 +1,230 @@
+"""The import pages: upload a file, preview it, apply or discard, undo.
+
+Every page needs the import permission. The modules that load pyarrow
+(``customers.batches``) are imported inside the views that read or write a file,
+so pages that only show batches do not load it.
+"""
+
+from __future__ import annotations
+
+import io
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.db.models import Subquery
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
+
+from customer_flow.paging import CappedList, paginate
+from customer_flow.uploads import LimitedUploadHandler
+from customers.forms import ApplyBatchForm, ImportUploadForm, RevertBatchForm
+from customers.models import Customer, ImportBatch, ImportBatchRow
+from customers.reverting import (
+    RevertRefused,
+    changed_since,
+    check_revert,
+    revert_import,
+)
+from tickets.models import Ticket
+
+PERMISSION = "customers.import_customer"
+Kind = ImportBatchRow.Kind
+SHOWN_CONFLICTS = 50
+
+
+@permission_required(PERMISSION, raise_exception=True)
+@csrf_exempt
+def batch_upload(request: HttpRequest) -> HttpResponse:
+    # The size limit must be in place before anything reads the request body,
+    # and the CSRF check reads it: so the check runs inside, after this.
+    handler = LimitedUploadHandler(request, limit=settings.IMPORT_UPLOAD_MAX_BYTES)
+    request.upload_handlers.insert(0, handler)
+    return _batch_upload(request, handler)
+
+
+@csrf_protect
+def _batch_upload(request: HttpRequest, handler: LimitedUploadHandler) -> HttpResponse:
+    limit = settings.IMPORT_UPLOAD_MAX_BYTES
+    if request.method != "POST":
+        form = ImportUploadForm(limit=limit)
+        return render(request, "customers/import_form.html", {"form": form})
+    form = ImportUploadForm(
+        request.POST, request.FILES, limit=limit, too_large=handler.too_large
+    )
+    errors = []
+    if form.is_valid():
+        from customers.batches import preview_import  # loads pyarrow
+
+        upload = form.cleaned_data["file"]
+        report, batch = preview_import(
+            upload,
+            user=request.user,
+            skip_invalid=form.cleaned_data["mode"] == ImportBatch.Mode.SKIP_INVALID,
+            file_name=upload.name,
+            encoding=form.cleaned_data["encoding"] or None,
+        )
+        if batch is not None:
+            return redirect(batch)
+        errors = report.errors
+    context = {
+        "form": form,
+        "errors": errors,
+        "encoding_hint": any("--encoding" in error.message for error in errors),
+    }
+    status = 413 if handler.too_large else 200
+    return render(request, "customers/import_form.html", context, status=status)
+
+
+@permission_required(PERMISSION, raise_exception=True)
+def batch_list(request: HttpRequest) -> HttpResponse:
+    batches = ImportBatch.objects.select_related(
+        "created_by", "applied_by", "reverted_by"
+    )
+    context = {"page": paginate(request, CappedList.of(batches))}
+    return render(request, "customers/batch_list.html", context)
+
+
+@permission_required(PERMISSION, raise_exception=True)
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(
+        ImportBatch.objects.select_related("created_by", "applied_by", "reverted_by"),
+        pk=pk,
+    )
+    kind = request.GET.get("kind", "")
+    if kind not in Kind.values:
+        kind = ""
+    rows = batch.rows.order_by("line")
+    if kind:
+        rows = rows.filter(kind=kind)
+    # The batch's counts are the rows' counts: no COUNT over 100,000 rows.
+    page = paginate(request, CappedList(rows, batch.count_of(kind), capped=False))
+    duplicate = None
+    if batch.status == ImportBatch.Status.PREVIEWED:
+        duplicate = (
+            ImportBatch.objects.applied_with_hash(batch.sha256)
+            .exclude(pk=batch.pk)
+            .first()
+        )
+    context = {
+        "batch": batch,
+        "page": page,
+        "rows": _with_customers(page.object_list),
+        "kind": kind,
+        "kinds": [
+            (Kind.NEW, "New", batch.created),
+            (Kind.CHANGED, "Changed", batch.updated),
+            (Kind.UNCHANGED, "Unchanged", batch.unchanged),
+            (Kind.INVALID, "Invalid", batch.invalid),
+        ],
+        "total": batch.created + batch.updated + batch.unchanged + batch.invalid,
+        "duplicate": duplicate,
+        "apply_form": ApplyBatchForm(),
+    }
+    return render(request, "customers/batch_detail.html", context)
+
+
+def _with_customers(rows: list[ImportBatchRow]) -> list[tuple[ImportBatchRow, object]]:
+    """Each row with its customer as it is now (for unchanged rows, whose values
+    are not stored, and to link to the customers that still exist)."""
+    ids = {row.customer_id for row in rows if row.customer_id}
+    customers = Customer.objects.in_bulk(ids) if ids else {}
+    return [(row, customers.get(row.customer_id)) for row in rows]
+
+
+@permission_required(PERMISSION, raise_exception=True)
+@require_POST
+def batch_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    from customers.batches import BatchRefused, apply_batch  # loads pyarrow
+
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    form = ApplyBatchForm(request.POST)
+    again = form.is_valid() and form.cleaned_data["again"]
+    try:
+        apply_batch(batch=batch, user=request.user, force=again)
+    except BatchRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(
+            request,
+            f"Import #{batch.pk} applied: {batch.created} created, {batch.updated} "
+            "updated.",
+        )
+    return redirect(batch)
+
+
+@permission_required(PERMISSION, raise_exception=True)
+@require_POST
+def batch_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    from customers.batches import BatchRefused, discard_batch
+
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    try:
+        discard_batch(batch=batch)
+    except BatchRefused as refused:
+        messages.error(request, refused.message)
+        return redirect(batch)
+    messages.success(request, f"Preview #{batch.pk} discarded; nothing was imported.")
+    return redirect("customers:batches")
+
+
+@permission_required(PERMISSION, raise_exception=True)
+def batch_rejected(request: HttpRequest, pk: int) -> HttpResponse:
+    """The batch's invalid rows as CSV: the original columns plus line and error."""
+    from customers.batches import write_batch_rejected_rows  # loads pyarrow
+
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    text = io.StringIO()
+    write_batch_rejected_rows(batch, text)
+    response = HttpResponse(
+        text.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    name = f"rejected-rows-import-{batch.pk}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@permission_required(PERMISSION, raise_exception=True)
+def batch_revert(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    form = RevertBatchForm(request.POST if request.method == "POST" else None)
+    refusal, conflicts = None, []
+    if form.is_bound and form.is_valid():
+        try:
+            report = revert_import(
+                batch=batch, user=request.user, force=form.cleaned_data["force"]
+            )
+        except RevertRefused as refused:
+            refusal, conflicts = refused.message, refused.conflicts
+        else:
+            messages.success(request, report.summary())
+            return redirect(batch)
+    with_tickets = 0
+    try:
+        check_revert(batch)
+    except RevertRefused as refused:
+        refusal, conflicts, blocked = refused.message, [], True
+    else:
+        blocked = False
+        if not form.is_bound:
+            conflicts = changed_since(batch)
+        created = batch.rows.filter(kind=Kind.NEW).values("customer_id")
+        with_tickets = (
+            Ticket.objects.filter(customer_id__in=Subquery(created))
+            .values("customer_id")
+            .distinct()
+            .count()
+        )
+    context = {
+        "batch": batch,
+        "form": form,
+        "refusal": refusal,
+        "blocked": blocked,
+        "conflicts": conflicts[:SHOWN_CONFLICTS],
+        "more_conflicts": max(len(conflicts) - SHOWN_CONFLICTS, 0),
+        "with_tickets": with_tickets,
+    }
+    status = 409 if refusal else 200
+    return render(request, "customers/batch_revert.html", context, status=status)

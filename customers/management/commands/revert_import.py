@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from customers.models import ImportBatch
+from customers.reverting import RevertRefused, revert_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Undo import batch ID completely: customers it created are removed "
+        "(archived if they have tickets), customers it updated get their previous "
+        "values back. All or nothing, recorded in the change history. Refused if a "
+        "customer changed after the import, unless --force."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("batch", type=int, help="The batch ID (import_batches).")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Revert even customers changed after the import, overwriting "
+            "their later changes.",
+        )
+
+    def handle(self, *args, **options) -> None:
+        batch = ImportBatch.objects.filter(pk=options["batch"]).first()
+        if batch is None:
+            raise CommandError(f"There is no import batch #{options['batch']}.")
+        try:
+            report = revert_import(batch=batch, user=None, force=options["force"])
+        except RevertRefused as refused:
+            hint = " Use --force to overwrite their later changes."
+            raise CommandError(
+                refused.message + (hint if refused.conflicts else "")
+            ) from None
+        if options["verbosity"]:
+            for conflict in report.overridden:
+                self.stderr.write(f"Overwrote later changes of customer {conflict}.")
+            self.stdout.write(report.summary(), self.style.SUCCESS)
