@@ -8,22 +8,15 @@ import sqlite3
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
 from customers.models import Customer, ImportBatch
+from tests.databases import database_url
 
 ROWS = 200_000
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{Path(db['NAME']).resolve()}"
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 def _importer_is_writing() -> bool:
@@ -87,7 +80,7 @@ def test_an_import_killed_while_it_writes_leaves_the_database_as_it_was(
     process = subprocess.Popen(
         [sys.executable, "manage.py", "import_customers", str(path), "-v0"],
         cwd=settings.BASE_DIR,
-        env={**os.environ, "DATABASE_URL": _database_url()},
+        env={**os.environ, "DATABASE_URL": database_url()},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

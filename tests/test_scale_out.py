@@ -12,20 +12,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from customers.models import Customer
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{Path(db['NAME']).resolve()}"
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+from tests.databases import database_url
 
 
 def _free_port() -> int:
@@ -38,7 +30,7 @@ def _free_port() -> int:
 def two_servers(transactional_db, tmp_path):
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "DEBUG": "false",
         "SECURE_HTTPS": "false",
         "SECRET_KEY": "shared-secret-key-for-both-servers-" + "x" * 30,
