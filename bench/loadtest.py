@@ -89,7 +89,7 @@ class FormParser(HTMLParser):
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # noqa: ANN002
+    def redirect_request(self, *args, **kwargs):
         return None
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, TextIO
 
 from django.db import connections
@@ -61,18 +61,6 @@ def _chunks(customers: QuerySet) -> Iterator[list[tuple[int, str, str, str]]]:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(_CHUNK):
             yield rows
-
-
-def customer_rows(customers: QuerySet) -> Iterable[tuple[str, str, str, str]]:
-    """The export rows of ``customers`` in ID order, streamed from the database."""
-    for chunk in _chunks(customers):
-        for pk, name, email, phone in chunk:
-            yield (
-                str(pk),
-                neutralise_formula(name),
-                neutralise_formula(email),
-                neutralise_formula(phone),
-            )
 
 
 def write_customers_csv(

@@ -26,7 +26,7 @@ def _in_threads(work, count: int) -> list[BaseException]:
         try:
             start.wait()
             work(i)
-        except BaseException as error:  # noqa: BLE001 - reported to the test
+        except BaseException as error:  # reported to the test
             errors.append(error)
         finally:
             connection.close()
