@@ -148,6 +148,12 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="Set when resolved or closed."
     )
+    first_response_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the first public reply was sent to the customer (for SLAs).",
+    )
 
     objects = TicketQuerySet.as_manager()
     history = HistoricalRecords()
