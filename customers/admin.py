@@ -13,6 +13,7 @@ from customer_flow.import_export_admin import (
     SafeXLSX,
 )
 from customers.forms import CustomerForm
+from customers.importing.report import MATCHING_RULE
 from customers.models import Customer
 from customers.resources import CustomerResource
 
@@ -50,13 +51,7 @@ class CustomerAdmin(ImporterAdminMixin, SimpleHistoryAdmin):
     show_full_result_count = False
     list_per_page = 50
     actions = ["archive", "restore"]
-
-    @property
-    def import_help(self) -> str:
-        # Imported on use: the importer loads pyarrow, which only imports need.
-        from customers.importing import MATCHING_RULE
-
-        return MATCHING_RULE
+    import_help = MATCHING_RULE
 
     @admin.action(description="Archive the selected customers", permissions=["archive"])
     def archive(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -1,8 +1,8 @@
 """The import pages: upload a file, preview it, apply or discard, undo.
 
-Every page needs the import permission. The modules that load pyarrow
-(``customers.batches``) are imported inside the views that read or write a file,
-so pages that only show batches do not load it.
+Every page needs the import permission. The importer is reached through the
+``customers.importing`` package, whose stages load (with pyarrow) on first use:
+pages that only show batches do not load them.
 """
 
 from __future__ import annotations
@@ -20,14 +20,15 @@ from django.views.decorators.http import require_POST
 
 from customer_flow.paging import CappedList, paginate
 from customer_flow.uploads import LimitedUploadHandler
+from customers import importing
 from customers.forms import ApplyBatchForm, ImportUploadForm, RevertBatchForm
-from customers.models import Customer, ImportBatch, ImportBatchRow
-from customers.reverting import (
+from customers.importing.reverting import (
     RevertRefused,
     changed_since,
     check_revert,
     revert_import,
 )
+from customers.models import Customer, ImportBatch, ImportBatchRow
 from tickets.models import Ticket
 
 PERMISSION = "customers.import_customer"
@@ -56,10 +57,8 @@ def _batch_upload(request: HttpRequest, handler: LimitedUploadHandler) -> HttpRe
     )
     errors = []
     if form.is_valid():
-        from customers.batches import preview_import  # loads pyarrow
-
         upload = form.cleaned_data["file"]
-        report, batch = preview_import(
+        report, batch = importing.preview_import(
             upload,
             user=request.user,
             skip_invalid=form.cleaned_data["mode"] == ImportBatch.Mode.SKIP_INVALID,
@@ -137,14 +136,12 @@ def _with_customers(rows: list[ImportBatchRow]) -> list[tuple[ImportBatchRow, ob
 @permission_required(PERMISSION, raise_exception=True)
 @require_POST
 def batch_apply(request: HttpRequest, pk: int) -> HttpResponse:
-    from customers.batches import BatchRefused, apply_batch  # loads pyarrow
-
     batch = get_object_or_404(ImportBatch, pk=pk)
     form = ApplyBatchForm(request.POST)
     again = form.is_valid() and form.cleaned_data["again"]
     try:
-        apply_batch(batch=batch, user=request.user, force=again)
-    except BatchRefused as refused:
+        importing.apply_batch(batch=batch, user=request.user, force=again)
+    except importing.BatchRefused as refused:
         messages.error(request, refused.message)
     else:
         messages.success(
@@ -158,12 +155,10 @@ def batch_apply(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required(PERMISSION, raise_exception=True)
 @require_POST
 def batch_discard(request: HttpRequest, pk: int) -> HttpResponse:
-    from customers.batches import BatchRefused, discard_batch
-
     batch = get_object_or_404(ImportBatch, pk=pk)
     try:
-        discard_batch(batch=batch)
-    except BatchRefused as refused:
+        importing.discard_batch(batch=batch)
+    except importing.BatchRefused as refused:
         messages.error(request, refused.message)
         return redirect(batch)
     messages.success(request, f"Preview #{batch.pk} discarded; nothing was imported.")
@@ -173,11 +168,9 @@ def batch_discard(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required(PERMISSION, raise_exception=True)
 def batch_rejected(request: HttpRequest, pk: int) -> HttpResponse:
     """The batch's invalid rows as CSV: the original columns plus line and error."""
-    from customers.batches import write_batch_rejected_rows  # loads pyarrow
-
     batch = get_object_or_404(ImportBatch, pk=pk)
     text = io.StringIO()
-    write_batch_rejected_rows(batch, text)
+    importing.write_batch_rejected_rows(batch, text)
     response = HttpResponse(
         text.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8"
     )

@@ -392,7 +392,7 @@ class ImportBatchRow(models.Model):
         help_text="Empty for a new row without ID until the batch is applied.",
     )
     # Database defaults: rows are written in bulk with only the columns their
-    # kind fills (customers.batch_rows).
+    # kind fills (customers.importing.batch_rows).
     name = models.TextField(blank=True, db_default="")
     email = models.TextField(blank=True, db_default="")
     phone = models.TextField(blank=True, db_default="")

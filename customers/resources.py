@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from import_export import resources
 from import_export.fields import Field
 from import_export.results import Result
 
 from customer_flow.import_export_admin import PREVIEW_ROWS, report_to_result
+from customers import importing
 from customers.exporting import CSV_HEADER
+from customers.importing.report import ImportReport
 from customers.models import Customer
-
-if TYPE_CHECKING:
-    from customers.importing import ImportReport
 
 
 class CustomerResource(resources.ModelResource):
@@ -36,10 +33,7 @@ class CustomerResource(resources.ModelResource):
         A file imported before is shown with a warning in the preview; confirming
         the preview imports it again (the confirmation is the admin's --force).
         """
-        # Imported here: pyarrow loads only in processes that import.
-        from customers.importing import import_customers
-
-        report = import_customers(
+        report = importing.import_customers(
             dataset.raw,
             dry_run=dry_run,
             user=kwargs.get("user"),

@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from customers import batches
-from customers.batches import AlreadyImported, BatchRefused
-from customers.importing import import_customers, write_rejected_rows
+from customers.importing import batches, pipeline
+from customers.importing.batches import AlreadyImported, BatchRefused
+from customers.importing.pipeline import import_customers
+from customers.importing.report import write_rejected_rows
 from customers.models import Customer, ImportBatch, ImportBatchRow
 
 HEADER = "ID,Name,Email,Phone\n"
@@ -25,7 +26,7 @@ def customers() -> list[tuple]:
 
 
 def preview(text: str, *, user=None, skip_invalid: bool = False, name="id.csv"):
-    return batches.preview_import(
+    return pipeline.preview_import(
         io.BytesIO(text.encode()),
         user=user,
         skip_invalid=skip_invalid,
@@ -113,15 +114,13 @@ def test_apply_writes_exactly_the_previewed_changes(two, lead):
 
 
 def test_apply_does_not_read_the_file_again(two, lead, monkeypatch):
-    from customers import importing
-
     _, batch = preview(FILE, user=lead, skip_invalid=True)
 
     def no_reading(*args, **kwargs):
         raise AssertionError("the file was parsed a second time")
 
-    monkeypatch.setattr(importing, "read_csv", no_reading)
-    monkeypatch.setattr(importing, "validate_rows", no_reading)
+    monkeypatch.setattr(pipeline, "read_csv", no_reading)
+    monkeypatch.setattr(pipeline, "validate_rows", no_reading)
     batches.apply_batch(batch=batch, user=lead)
     assert Customer.objects.count() == 4
 
@@ -232,7 +231,7 @@ def test_a_batch_left_half_recorded_for_an_hour_is_swept_by_the_next_import(two,
 
 
 def test_a_file_refused_as_a_whole_makes_no_batch(db):
-    report, batch = batches.preview_import(
+    report, batch = pipeline.preview_import(
         io.BytesIO(b"PK\x03\x04 a workbook"),
         user=None,
         skip_invalid=False,
@@ -280,12 +279,12 @@ def test_the_command_records_its_batch_with_rows_but_only_counts_unchanged_ones(
 
 
 def test_a_write_that_fails_keeps_no_batch(two, lead, monkeypatch):
-    from customers import importing
+    from customers.importing import writing
 
     def changed_meanwhile(*args, **kwargs):
-        raise importing.ConcurrentChange
+        raise writing.ConcurrentChange
 
-    monkeypatch.setattr(importing, "_apply_stage", changed_meanwhile)
+    monkeypatch.setattr(writing, "_apply_stage", changed_meanwhile)
     report = import_customers(io.BytesIO(FILE.encode()), skip_invalid=True)
     assert report.fatal and not report.written
     assert not ImportBatch.objects.exists()

@@ -9,7 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from customers.reading import FileRefused, decode, detect_delimiter, read_csv
+from customers.importing.csv_reading import (
+    FileRefused,
+    decode,
+    detect_delimiter,
+    read_csv,
+)
 
 
 def rows_of(data: bytes, **options) -> list[tuple[int, list[str]]]:

@@ -20,7 +20,7 @@ from django.db.models import Value
 from django.db.models.functions import Concat
 
 from customers import validation
-from customers.reading import FileRefused, RowError, decode
+from customers.importing.csv_reading import FileRefused, RowError, decode
 from tickets.models import TicketType, validate_type_code
 
 NAME_MAX_LENGTH = TicketType._meta.get_field("name").max_length

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from customers.importing import RevertRefused, revert_import
 from customers.models import ImportBatch
-from customers.reverting import RevertRefused, revert_import
 
 
 class Command(BaseCommand):

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from django.db import connection, transaction
 
+from customers.importing.columns import OLD_VALUES, PLAN_SCHEMA
 from customers.models import ImportBatch, ImportBatchRow
 from customers.row_errors import RowError
 
@@ -41,7 +42,7 @@ def save_rows(
 ) -> int:
     """Store the rows of a file with its (saved) batch; return how many.
 
-    ``planned`` is the plan's rows (see ``importing.Plan``), ``unchanged`` the id
+    ``planned`` is the plan's rows (``columns.PLAN_SCHEMA``), ``unchanged`` the id
     and line of identical rows (None: count them only), ``rejected`` and
     ``errors`` the invalid rows and why.
     """
@@ -63,7 +64,7 @@ def _planned(rows: pa.Table) -> list[pa.Table]:
     parts = []
     for kind, keep, extra in [
         (Kind.NEW, pc.invert(changed), []),
-        (Kind.CHANGED, changed, ["old_name", "old_email", "old_phone", "version"]),
+        (Kind.CHANGED, changed, [*OLD_VALUES, "version"]),
     ]:
         part = rows.filter(keep)
         columns = {
@@ -141,41 +142,22 @@ def _insert(table: pa.Table) -> None:
             connection.connection.executemany(sql, zip(*lists, strict=True))
 
 
-def number_new_rows(cursor, *, batch_id: int, first_id: int, with_id: int) -> None:
-    """Give the stored new rows without ID the IDs the write just gave them
-    (row at plan position p: ``first_id - 1 + p - with_id``)."""
-    name = connection.ops.quote_name(ImportBatchRow._meta.db_table)
-    cursor.execute(
-        f"UPDATE {name} SET customer_id = %s + position - %s "
-        "WHERE batch_id = %s AND kind = %s AND customer_id IS NULL",
-        [first_id - 1, with_id, batch_id, Kind.NEW.value],
-    )
-
-
 def planned_rows(batch: ImportBatch) -> pa.Table:
     """The batch's new and changed rows in writing order, as the plan's columns."""
-    fields = ["kind", "customer_id", "name", "email", "phone", "version", "line"]
-    fields += ["old_name", "old_email", "old_phone"]
+    fields = [name if name != "id" else "customer_id" for name in PLAN_SCHEMA.names]
     rows = list(
         batch.rows.filter(kind__in=[Kind.NEW, Kind.CHANGED])
         .order_by("position")
         .values_list(*fields)
     )
     columns = list(zip(*rows, strict=True)) or [()] * len(fields)
-    kinds = ["~" if kind == Kind.CHANGED else "+" for kind in columns[0]]
-    return pa.table(
-        {
-            "kind": pa.array(kinds, pa.string()),
-            "id": pa.array(columns[1], pa.int64()),
-            "name": pa.array(columns[2], pa.string()),
-            "email": pa.array(columns[3], pa.string()),
-            "phone": pa.array(columns[4], pa.string()),
-            "version": pa.array(columns[5], pa.int64()),
-            "line": pa.array(columns[6], pa.int64()),
-            "old_name": pa.array(columns[7], pa.string()),
-            "old_email": pa.array(columns[8], pa.string()),
-            "old_phone": pa.array(columns[9], pa.string()),
-        }
+    columns[0] = tuple("~" if kind == Kind.CHANGED else "+" for kind in columns[0])
+    return pa.Table.from_arrays(
+        [
+            pa.array(column, type)
+            for column, type in zip(columns, PLAN_SCHEMA.types, strict=True)
+        ],
+        schema=PLAN_SCHEMA,
     )
 
 

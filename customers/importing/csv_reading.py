@@ -30,9 +30,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-# RowError lives apart so pages showing stored messages need no pyarrow; the
-# readers and importers keep importing it from here.
-from customers.row_errors import RowError as RowError
+from customers.row_errors import RowError
 
 QUOTE, LF, CR = ord('"'), ord("\n"), ord("\r")
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}

@@ -1,0 +1,134 @@
+"""What an import found and did: the report every caller shows its own way.
+
+No pyarrow here (only under ``TYPE_CHECKING``): the pages that show reports and
+batches import this module without loading it.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING
+
+from django.utils import timezone
+
+from customers.exporting import neutralise_formula
+from customers.models import ImportBatch
+from customers.row_errors import RowError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+MATCHING_RULE = (
+    "Rows are matched to customers by ID: a new ID creates that customer, a known "
+    "ID updates it, and an identical row leaves it unchanged. A row with an empty "
+    "ID creates a customer with the next free ID, unless its email (ignoring case) "
+    "already belongs to a customer, which it then updates."
+)
+
+Progress = Callable[[str, int, int], None]
+
+
+def no_progress(step: str, done: int, total: int) -> None:
+    """A ``Progress`` that shows nothing."""
+
+
+@dataclass
+class Plan:
+    """What an import writes: one row per customer to create or update, in ID
+    order, with the values it had before (for a preview or an undo)."""
+
+    rows: pa.Table
+    """the columns of ``columns.PLAN_SCHEMA``: kind ("+" create, "~" update), id
+    (null: the next free ID, in row order after every row with an ID), the new
+    values, the expected version of an updated customer and its old values"""
+    park: list[int]
+    """customers whose current email another row of the file takes over"""
+    max_file_id: int
+    updated: int = 0
+    """how many rows update a customer (the others create one)"""
+    unchanged: pa.Table | None = None
+    """id and line of each row identical to its customer (kept with a batch)"""
+
+    @property
+    def created(self) -> int:
+        return self.rows.num_rows - self.updated
+
+
+@dataclass
+class ImportReport:
+    """What an import found and did (or, for a dry run, would do)."""
+
+    file_name: str = ""
+    file_size: int = 0
+    sha256: str = ""
+    dry_run: bool = False
+    skip_invalid: bool = False
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    invalid: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    duplicate_of: int | None = None
+    """an applied batch of the very same file (by SHA-256), if any"""
+    refused_duplicate: bool = False
+    """refused because it would write that file again (see ``force``)"""
+    fatal: bool = False
+    """the file as a whole was refused (unreadable, header, concurrent change)"""
+    written: bool = False
+    batch_id: int | None = None
+    write_seconds: float | None = None
+    """how long the write transaction lasted (on SQLite: held the write lock)"""
+    header: list[str] = field(default_factory=list)
+    rejected: list[tuple[int, list[str], str]] = field(default_factory=list, repr=False)
+    """(line, original values, reasons) of each invalid row, for --report"""
+    plan: Plan | None = field(default=None, repr=False)
+
+    @property
+    def refused(self) -> bool:
+        """Nothing is written because of errors."""
+        return self.fatal or (bool(self.errors) and not self.skip_invalid)
+
+    @property
+    def counts(self) -> str:
+        return (
+            f"{self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.invalid} invalid"
+        )
+
+    def summary(self) -> str:
+        """One line: ``N created, N updated, N unchanged, N invalid``."""
+        if self.fatal:
+            return "refused, nothing written: the file could not be imported"
+        if self.refused:
+            return f"refused, nothing written (would be {self.counts})"
+        if self.dry_run:
+            return f"would be {self.counts}"
+        return self.counts
+
+
+def write_rejected_rows(report: ImportReport, file: IO[str]) -> int:
+    """Write the invalid rows as CSV (their columns plus ``line`` and ``error``)."""
+    writer = csv.writer(file, lineterminator="\n")
+    # The header too: an unknown column's name is the file's text.
+    writer.writerow([*map(neutralise_formula, report.header), "line", "error"])
+    for line, values, reasons in report.rejected:
+        cells = [neutralise_formula(value) for value in values]
+        cells += [""] * (len(report.header) - len(cells))
+        writer.writerow([*cells, line, neutralise_formula(reasons)])
+    return len(report.rejected)
+
+
+def duplicate_message(batch: ImportBatch) -> str:
+    """Says when ``batch``, an applied import of the same file, was applied."""
+    when = timezone.localtime(batch.applied_at or batch.created_at)
+    return (
+        f"This file was already imported as batch #{batch.pk} on {when:%Y-%m-%d %H:%M}."
+    )
+
+
+def find_duplicate(sha256: str) -> ImportBatch | None:
+    """The newest applied (not reverted) batch of the same file, if any."""
+    return ImportBatch.objects.applied_with_hash(sha256).first()
