@@ -22,7 +22,7 @@ from import_export.formats import base_formats
 from import_export.forms import ImportForm
 from import_export.results import InvalidRow, Result, RowResult
 
-from customers.exporting import neutralise_formula
+from customer_flow.lib.formulas import neutralise_formula
 
 if TYPE_CHECKING:
     from customers.importing import ImportReport

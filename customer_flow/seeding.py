@@ -1,7 +1,7 @@
 """Realistic demo data in bulk: a million customers in seconds, not minutes.
 
-Rows go in with raw multi-row SQL (COPY on PostgreSQL), like the importer's bulk
-path, so nothing here runs model ``save()``: no history rows unless asked for, and
+Rows go in through the bulk writer (COPY on PostgreSQL), like the importer's, so
+nothing here runs model ``save()``: no history rows unless asked for, and
 derived values (search keys) are computed by the database's expression indexes.
 """
 
@@ -10,18 +10,18 @@ from __future__ import annotations
 import json
 import random
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from datetime import datetime, timedelta
-from itertools import islice
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
-from customer_flow.bulk import deferred_indexes
-from customer_flow.sequences import reset_id_sequences
+from customer_flow.lib.bulk_sql import deferred_indexes, insert_rows
+from customer_flow.lib.history_rows import Copied, insert_history_rows
 from customers.models import Customer
 from tickets.models import Ticket, TicketType
 
@@ -72,7 +72,6 @@ SUBJECTS = (
     "Upgrade to the annual plan",
     "Data looks out of date",
 )
-BATCH = 5000
 
 
 def seed(
@@ -89,7 +88,6 @@ def seed(
         ticket_count = seed_tickets(
             tickets, customer_ids=customer_ids, rng=rng, now=now, history=history
         )
-        reset_id_sequences(Customer, Ticket)
     if connection.vendor == "sqlite":
         # Fresh statistics let the query planner pick the search indexes.
         with connection.cursor() as cursor:
@@ -141,9 +139,9 @@ def seed_customers(
         "archived_at",
         "version",
     ]
-    _insert(Customer._meta.db_table, columns, rows())
+    insert_rows(Customer._meta.db_table, columns, rows(), model=Customer)
     if history:
-        _copy_to_history(Customer, columns[:-1], f"id >= {start}")
+        _copy_to_history(Customer, start)
     return list(ids)
 
 
@@ -212,9 +210,9 @@ def seed_tickets(
         "updated_at",
         "closed_at",
     ]
-    _insert(Ticket._meta.db_table, columns, rows())
+    insert_rows(Ticket._meta.db_table, columns, rows(), model=Ticket)
     if history:
-        _copy_to_history(Ticket, columns, f"id >= {start}")
+        _copy_to_history(Ticket, start)
     return count
 
 
@@ -232,30 +230,17 @@ def _ticket_type_ids() -> list[int]:
     return list(TicketType.objects.active().values_list("pk", flat=True))
 
 
-def _insert(table: str, columns: list[str], rows: Iterable[tuple]) -> None:
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        placeholders = ", ".join(["%s"] * len(columns))
-        sql = f"INSERT INTO {table} ({names}) VALUES ({placeholders})"
-        iterator = iter(rows)
-        while batch := list(islice(iterator, BATCH)):
-            cursor.executemany(sql, batch)
-
-
-def _copy_to_history(model: type, columns: list[str], where: str) -> None:
+def _copy_to_history(model: type[Model], start: int) -> None:
     """One "created" history row per new row, copied by the database itself."""
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    table = model._meta.db_table
-    history_table = model.history.model._meta.db_table
+    table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {history_table} ({names}, history_date, history_type) "
-            f"SELECT {names}, created_at, '+' FROM {table} WHERE {where}"
+        insert_history_rows(
+            cursor,
+            model,
+            source=f"{table} AS c WHERE c.id >= %s",
+            params=[start],
+            history_type="+",
+            date=Copied("created_at"),
         )
 
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from customer_flow.lib.row_errors import RowError
 from customers import search, validation
-from customers.row_errors import RowError
 
 
 class CustomerQuerySet(models.QuerySet):

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
-from customer_flow.sequences import reset_id_sequences
+from customer_flow.lib.bulk_sql import reset_id_sequences
 from customers.models import Customer
 
 

@@ -5,9 +5,8 @@ import json
 
 from openpyxl import load_workbook
 
+from customer_flow.lib.formulas import neutralise_formula, restore_formula
 from customers.exporting import (
-    neutralise_formula,
-    restore_formula,
     write_customers_csv,
     write_customers_json,
     write_customers_xlsx,

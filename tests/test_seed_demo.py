@@ -48,7 +48,7 @@ def test_seed_demo_refuses_negative_counts(db):
 def test_deferred_indexes_rebuilds_every_index_after_the_block(db):
     from django.db import connection, transaction
 
-    from customer_flow.bulk import deferred_indexes
+    from customer_flow.lib.bulk_sql import deferred_indexes
 
     def index_names() -> set[str]:
         with connection.cursor() as cursor:

@@ -19,8 +19,10 @@ from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Concat
 
+from customer_flow.lib.decoding import decode
+from customer_flow.lib.row_errors import FileRefused, RowError
+from customer_flow.lib.users import Actor, recorded_user
 from customers import validation
-from customers.importing.csv_reading import FileRefused, RowError, decode
 from tickets.models import TicketType, validate_type_code
 
 NAME_MAX_LENGTH = TicketType._meta.get_field("name").max_length
@@ -119,9 +121,7 @@ def _position(text: str, index: int) -> tuple[int, int]:
 
 def _malformed(text: str, index: int, message: str) -> FileRefused:
     line, column = _position(text, index)
-    refused = FileRefused(f"Malformed JSON: {message}", line=line)
-    refused.error = RowError(line, str(column), None, f"Malformed JSON: {message}")
-    return refused
+    return FileRefused(f"Malformed JSON: {message}", line=line, column=str(column))
 
 
 def clean_name(value: object) -> str:
@@ -151,7 +151,7 @@ def import_ticket_types(
     *,
     dry_run: bool = False,
     deactivate_missing: bool = False,
-    user: object | None = None,
+    user: Actor = None,
 ) -> TicketTypeReport:
     """Import a ticket_types.json file and report what happened."""
     data = file if isinstance(file, bytes) else file.read()
@@ -251,12 +251,12 @@ def import_ticket_types(
             name=Concat(Value("\x01renaming "), "code")
         )
         for ticket_type in changes:
-            ticket_type._history_user = user if getattr(user, "pk", None) else None
+            ticket_type._history_user = recorded_user(user)
             ticket_type.save()
         if deactivate_missing:
             for ticket_type in missing:
                 ticket_type.active = False
-                ticket_type._history_user = user if getattr(user, "pk", None) else None
+                ticket_type._history_user = recorded_user(user)
                 ticket_type.save()
     report.written = True
     return report

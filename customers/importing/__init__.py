@@ -49,7 +49,7 @@ _PUBLIC = {
         "Progress",
         "write_rejected_rows",
     ],
-    "csv_reading": ["CsvTable", "FileRefused", "read_csv"],
+    "csv_reading": ["CsvTable", "read_csv"],
     "columns": ["COLUMNS", "map_header"],
     "rules": ["FAST_PATTERNS", "clean_cell", "fast_check", "validate_rows"],
     "matching": ["load_snapshot", "plan_changes"],
@@ -99,7 +99,7 @@ if TYPE_CHECKING:  # the same names, for type checkers
         write_batch_rejected_rows,
     )
     from customers.importing.columns import COLUMNS, map_header  # noqa: F401
-    from customers.importing.csv_reading import CsvTable, FileRefused, read_csv  # noqa: F401
+    from customers.importing.csv_reading import CsvTable, read_csv  # noqa: F401
     from customers.importing.matching import load_snapshot, plan_changes  # noqa: F401
     from customers.importing.pipeline import (  # noqa: F401
         check_file,

@@ -1,15 +1,12 @@
 """An import's rows, stored with its batch (``ImportBatchRow``) in bulk.
 
 A preview of 100,000 rows is stored in a fraction of a second: the rows go in as
-columns, the way the importer stages customers (PostgreSQL parses a CSV that
-pyarrow writes, with COPY; SQLite takes the DB-API connection's own
-``executemany``), each kind of row with only the columns it fills (the others
-have database defaults). No model instance is made per row.
-
-On SQLite the rows go in 50,000 at a time, each in its own short transaction,
-so that staff saving a customer meanwhile never wait long for the write lock.
-The new and changed rows go first: a batch interrupted while its rows were being
-saved is refused by Apply and by the undo (they count them).
+columns through the bulk writer (``customer_flow.lib.bulk_sql``), each kind of
+row with only the columns it fills (the others have database defaults). No model
+instance is made per row. On SQLite they go in 50,000 at a time, each in its own
+short transaction, so that staff saving a customer meanwhile never wait long for
+the write lock. The new and changed rows go first: a batch interrupted while its
+rows were being saved is refused by Apply and by the undo (they count them).
 """
 
 from __future__ import annotations
@@ -20,16 +17,13 @@ from collections import defaultdict
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-from django.db import connection, transaction
 
+from customer_flow.lib.bulk_sql import insert_rows
+from customer_flow.lib.row_errors import RowError
 from customers.importing.columns import OLD_VALUES, PLAN_SCHEMA
 from customers.models import ImportBatch, ImportBatchRow
-from customers.row_errors import RowError
 
 Kind = ImportBatchRow.Kind
-
-_CHUNK = 50_000
 
 
 def save_rows(
@@ -51,7 +45,8 @@ def save_rows(
     for table in parts:
         if table is not None and table.num_rows:
             ids = pa.array(np.full(table.num_rows, batch.pk), pa.int64())
-            _insert(table.add_column(0, "batch_id", ids))
+            table = table.add_column(0, "batch_id", ids)
+            insert_rows(ImportBatchRow._meta.db_table, table.column_names, table)
             stored += table.num_rows
     return stored
 
@@ -119,27 +114,6 @@ def _invalid(
 
 def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
-
-
-def _insert(table: pa.Table) -> None:
-    name = connection.ops.quote_name(ImportBatchRow._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in table.column_names)
-    if connection.vendor == "postgresql":
-        # Quoted empty strings stay empty; unquoted empty cells are NULL.
-        options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
-        copy_sql = f"COPY {name} ({columns}) FROM STDIN (FORMAT csv)"
-        with connection.cursor() as cursor, cursor.copy(copy_sql) as copy:
-            for batch in table.to_batches(_CHUNK):
-                sink = pa.BufferOutputStream()
-                pacsv.write_csv(batch, sink, write_options=options)
-                copy.write(sink.getvalue().to_pybytes())
-        return
-    marks = ", ".join(["?"] * table.num_columns)
-    sql = f"INSERT INTO {name} ({columns}) VALUES ({marks})"
-    for batch in table.to_batches(_CHUNK):
-        lists = [column.to_pylist() for column in batch.columns]
-        with transaction.atomic(), connection.cursor():
-            connection.connection.executemany(sql, zip(*lists, strict=True))
 
 
 def planned_rows(batch: ImportBatch) -> pa.Table:

@@ -17,6 +17,7 @@ from typing import IO
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from customer_flow.lib.users import recorded_user
 from customers.importing.batch_rows import planned_rows, rejected_rows, save_rows
 from customers.importing.report import (
     ImportReport,
@@ -58,7 +59,7 @@ def record_batch(
         created_at__lt=timezone.now() - STALE_RECORDING,
     ).delete()
     batch = ImportBatch(
-        created_by=user if getattr(user, "pk", None) else None,
+        created_by=recorded_user(user),
         file_name=report.file_name[:255],
         file_size=report.file_size,
         sha256=report.sha256,

@@ -7,8 +7,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from customer_flow.lib.row_errors import RowError
 from customers import validation
-from customers.row_errors import RowError
 
 COLUMNS = {"id": "ID", "name": "Name", "email": "Email", "phone": "Phone"}
 REQUIRED_COLUMNS = ("id", "name", "email")

@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from django.db import connection
 
+from customer_flow.lib.row_errors import RowError
 from customers import validation
 from customers.importing.columns import (
     PLAN_SCHEMA,
@@ -27,7 +28,6 @@ from customers.importing.rules import (
     lower_emails,
 )
 from customers.models import Customer
-from customers.row_errors import RowError
 
 _CHUNK = 50_000
 

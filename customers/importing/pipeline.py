@@ -19,7 +19,8 @@ from typing import IO
 import numpy as np
 import pyarrow as pa
 
-from customer_flow.sqlite_scans import unmapped
+from customer_flow.lib.row_errors import FileRefused, RowError
+from customer_flow.lib.sqlite_scans import unmapped
 from customers.importing.batches import (
     BatchOutdated,
     BatchRefused,
@@ -27,7 +28,7 @@ from customers.importing.batches import (
     record_batch,
 )
 from customers.importing.columns import error_order, map_header
-from customers.importing.csv_reading import CsvTable, FileRefused, read_csv
+from customers.importing.csv_reading import CsvTable, read_csv
 from customers.importing.matching import load_snapshot, plan_changes
 from customers.importing.report import (
     ImportReport,
@@ -38,7 +39,6 @@ from customers.importing.report import (
 )
 from customers.importing.rules import validate_rows
 from customers.models import ImportBatch
-from customers.row_errors import RowError
 
 
 def import_customers(

@@ -13,9 +13,9 @@ from typing import IO, TYPE_CHECKING
 
 from django.utils import timezone
 
-from customers.exporting import neutralise_formula
+from customer_flow.lib.formulas import neutralise_formula
+from customer_flow.lib.row_errors import RowError
 from customers.models import ImportBatch
-from customers.row_errors import RowError
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -27,10 +27,15 @@ reverts in about a second (bench/batches.py), without pyarrow.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
+from customer_flow.lib.history_rows import insert_history_rows
+from customer_flow.lib.users import recorded_user
 from customers.models import Customer, ImportBatch, ImportBatchRow
 from tickets.models import Ticket
 
@@ -96,7 +101,6 @@ class RevertRefused(Exception):
 @dataclass(frozen=True)
 class _Tables:
     customers: str
-    history: str
     rows: str
     tickets: str
 
@@ -105,7 +109,6 @@ class _Tables:
         name = connection.ops.quote_name
         return cls(
             customers=name(Customer._meta.db_table),
-            history=name(Customer.history.model._meta.db_table),
             rows=name(ImportBatchRow._meta.db_table),
             tickets=name(Ticket._meta.db_table),
         )
@@ -168,7 +171,7 @@ def revert_import(
         raise RevertRefused(_conflict_message(batch, conflicts), conflicts)
     _refuse_email_clashes(batch)
 
-    user = user if getattr(user, "pk", None) else None
+    user = recorded_user(user)
     report = RevertReport(batch.pk, overridden=conflicts)
     now = timezone.now()
     try:
@@ -263,21 +266,19 @@ def _refuse_email_clashes(batch: ImportBatch) -> None:
 class _Writer:
     """The revert's statements, each over all of the batch's rows at once."""
 
-    def __init__(self, cursor, batch: ImportBatch, user, now) -> None:
+    def __init__(
+        self,
+        cursor: CursorWrapper,
+        batch: ImportBatch,
+        user: AbstractBaseUser | None,
+        now: datetime,
+    ) -> None:
         self.cursor = cursor
         self.batch = batch
         self.t = _Tables.quoted()
         self.now = connection.ops.adapt_datetimefield_value(now)
-        self.history_values = [
-            self.now,
-            f"Undo of import #{batch.pk}"[:100],
-            user.pk if user else None,
-        ]
-        self.tracked = [
-            connection.ops.quote_name(f.column)
-            for f in Customer._meta.concrete_fields
-            if f.name != "version"
-        ]
+        self.reason = f"Undo of import #{batch.pk}"[:100]
+        self.user_id = user.pk if user else None
 
     def _ids(self, kind: str) -> tuple[str, list]:
         """SQL and parameters for the IDs of the batch's customers of a kind."""
@@ -288,16 +289,16 @@ class _Writer:
         )
 
     def _history(self, history_type: str, where: str, params: list) -> int:
-        columns = ", ".join(self.tracked)
-        selected = ", ".join(f"c.{column}" for column in self.tracked)
-        self.cursor.execute(
-            f"INSERT INTO {self.t.history} ({columns}, history_date, "
-            "history_change_reason, history_user_id, history_type, import_batch_id) "
-            f"SELECT {selected}, %s, %s, %s, %s, NULL FROM {self.t.customers} AS c "
-            f"WHERE {where} ORDER BY c.id",
-            [*self.history_values, history_type, *params],
+        return insert_history_rows(
+            self.cursor,
+            Customer,
+            source=f"{self.t.customers} AS c WHERE {where} ORDER BY c.id",
+            params=params,
+            history_type=history_type,
+            date=self.now,
+            reason=self.reason,
+            user_id=self.user_id,
         )
-        return self.cursor.rowcount
 
     def undo_created(self) -> tuple[int, int]:
         """Archive the created customers that have tickets, remove the others;

@@ -18,12 +18,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from django.core.exceptions import ValidationError
 
+from customer_flow.lib.formulas import restore_formula
+from customer_flow.lib.row_errors import RowError
 from customers import validation
-from customers.exporting import restore_formula
 from customers.importing.columns import COLUMNS, as_bools, as_ints
 from customers.importing.csv_reading import CsvTable
 from customers.importing.report import Progress, no_progress
-from customers.row_errors import RowError
 
 CLEANERS: dict[str, Callable[[object], object]] = {
     "id": validation.clean_customer_id,
