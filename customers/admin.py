@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from import_export.forms import ConfirmImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from customer_flow.import_export_admin import (
@@ -14,7 +16,7 @@ from customer_flow.import_export_admin import (
 )
 from customers.forms import CustomerForm
 from customers.importing.report import MATCHING_RULE
-from customers.models import Customer
+from customers.models import Customer, ImportBatch
 from customers.resources import CustomerResource
 
 
@@ -31,6 +33,14 @@ class ArchivedFilter(admin.SimpleListFilter):
         if self.value() == "yes":
             return queryset.archived()
         return queryset
+
+
+class ConfirmBatchForm(ConfirmImportForm):
+    """The admin's confirmation of an import: the batch its preview recorded."""
+
+    batch = forms.ModelChoiceField(
+        queryset=ImportBatch.objects.all(), widget=forms.HiddenInput
+    )
 
 
 @admin.register(Customer)
@@ -52,6 +62,17 @@ class CustomerAdmin(ImporterAdminMixin, SimpleHistoryAdmin):
     list_per_page = 50
     actions = ["archive", "restore"]
     import_help = MATCHING_RULE
+    confirm_form_class = ConfirmBatchForm
+
+    def get_import_data_kwargs(self, **kwargs) -> dict:
+        # CustomerResource.import_data needs the form: the preview leaves the
+        # batch it recorded on it, the confirmation reads the batch from it.
+        return kwargs
+
+    def get_confirm_form_initial(self, request: HttpRequest, import_form) -> dict:
+        initial = super().get_confirm_form_initial(request, import_form)
+        batch = getattr(import_form, "import_batch", None)
+        return {**initial, "batch": batch.pk} if batch is not None else initial
 
     @admin.action(description="Archive the selected customers", permissions=["archive"])
     def archive(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -28,7 +28,7 @@ from customers.importing.reverting import (
     check_revert,
     revert_import,
 )
-from customers.models import Customer, ImportBatch, ImportBatchRow
+from customers.models import BatchRefused, Customer, ImportBatch, ImportBatchRow
 from tickets.models import Ticket
 
 PERMISSION = "customers.import_customer"
@@ -100,13 +100,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         rows = rows.filter(kind=kind)
     # The batch's counts are the rows' counts: no COUNT over 100,000 rows.
     page = paginate(request, CappedList(rows, batch.count_of(kind), capped=False))
-    duplicate = None
-    if batch.status == ImportBatch.Status.PREVIEWED:
-        duplicate = (
-            ImportBatch.objects.applied_with_hash(batch.sha256)
-            .exclude(pk=batch.pk)
-            .first()
-        )
+    duplicate = batch.duplicate() if batch.status == batch.Status.PREVIEWED else None
     context = {
         "batch": batch,
         "page": page,
@@ -141,7 +135,7 @@ def batch_apply(request: HttpRequest, pk: int) -> HttpResponse:
     again = form.is_valid() and form.cleaned_data["again"]
     try:
         importing.apply_batch(batch=batch, user=request.user, force=again)
-    except importing.BatchRefused as refused:
+    except BatchRefused as refused:
         messages.error(request, refused.message)
     else:
         messages.success(
@@ -157,8 +151,8 @@ def batch_apply(request: HttpRequest, pk: int) -> HttpResponse:
 def batch_discard(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch, pk=pk)
     try:
-        importing.discard_batch(batch=batch)
-    except importing.BatchRefused as refused:
+        batch.discard()
+    except BatchRefused as refused:
         messages.error(request, refused.message)
         return redirect(batch)
     messages.success(request, f"Preview #{batch.pk} discarded; nothing was imported.")

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import connections, models
+from django.db import connections, models, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -216,14 +219,33 @@ class Customer(models.Model):
             self.save(update_fields=["archived_at", "updated_at", "version"])
 
 
+# A batch still being recorded after this long was left by a killed process.
+STALE_RECORDING = timedelta(hours=1)
+
+
+class BatchRefused(Exception):
+    """A batch cannot be applied or discarded now; nothing was changed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class ImportBatchQuerySet(models.QuerySet):
-    def applied_with_hash(self, sha256: str) -> ImportBatchQuerySet:
-        """Applied (not reverted) batches of a file with this SHA-256 that wrote
-        something, newest first. (One that changed nothing imported nothing.)"""
+    def imported_before(self, sha256: str) -> ImportBatch | None:
+        """The newest applied (not reverted) batch of a file with this SHA-256
+        that wrote something, if any. (One that changed nothing imported
+        nothing.)"""
         wrote = models.Q(created__gt=0) | models.Q(updated__gt=0)
+        batches = self.filter(wrote, sha256=sha256, status=ImportBatch.Status.APPLIED)
+        return batches.order_by("-applied_at", "-id").first()
+
+    def stale_recordings(self) -> ImportBatchQuerySet:
+        """Batches left half-recorded by a killed process: of no use to anyone."""
         return self.filter(
-            wrote, sha256=sha256, status=ImportBatch.Status.APPLIED
-        ).order_by("-applied_at", "-id")
+            status=ImportBatch.Status.RECORDING,
+            created_at__lt=timezone.now() - STALE_RECORDING,
+        )
 
 
 class ImportBatch(models.Model):
@@ -340,6 +362,56 @@ class ImportBatch(models.Model):
     @property
     def can_revert(self) -> bool:
         return self.status == self.Status.APPLIED
+
+    def duplicate(self) -> ImportBatch | None:
+        """An applied batch of the same file, if any (never this one)."""
+        return ImportBatch.objects.exclude(pk=self.pk).imported_before(self.sha256)
+
+    def mark_recorded(self) -> None:
+        """All its rows are stored: the batch can be applied."""
+        self.status = self.Status.PREVIEWED
+        self.save(update_fields=["status"])
+
+    def mark_applied(self, by: AbstractBaseUser | None) -> None:
+        """The batch was written, by ``by``: call it inside the write's
+        transaction, so that both happen or neither."""
+        self.status = self.Status.APPLIED
+        self.applied_at = timezone.now()
+        self.applied_by = by
+        self.save()
+
+    def mark_outdated(self) -> None:
+        """Customers changed since the preview: it can no longer be applied."""
+        ImportBatch.objects.filter(pk=self.pk, status=self.Status.PREVIEWED).update(
+            status=self.Status.OUTDATED
+        )
+        self.refresh_from_db(fields=["status", "applied_at", "applied_by"])
+
+    @transaction.atomic
+    def discard(self) -> None:
+        """Drop a preview that will not be applied (its rows too; the record
+        stays). Raises ``BatchRefused`` unless it is a preview."""
+        status = (
+            ImportBatch.objects.select_for_update()
+            .values_list("status", flat=True)
+            .get(pk=self.pk)
+        )
+        if status not in (self.Status.PREVIEWED, self.Status.OUTDATED):
+            self.status = status
+            raise BatchRefused(
+                f"Import #{self.pk} is {self.get_status_display().lower()}: only a "
+                "preview can be discarded."
+            )
+        self.status = self.Status.DISCARDED
+        self.save(update_fields=["status"])
+        self.rows.all().delete()
+
+    def mark_reverted(self, by: AbstractBaseUser | None) -> None:
+        """The batch was undone, by ``by``: call it inside the undo's transaction."""
+        self.status = self.Status.REVERTED
+        self.reverted_at = timezone.now()
+        self.reverted_by = by
+        self.save(update_fields=["status", "reverted_at", "reverted_by"])
 
     def count_of(self, kind: str) -> int:
         """How many rows of this kind (an ``ImportBatchRow.Kind``, or "" for all)

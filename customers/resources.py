@@ -27,19 +27,27 @@ class CustomerResource(resources.ModelResource):
         import_id_fields = ("id",)
 
     def import_data(self, dataset, dry_run: bool = False, **kwargs) -> Result:
-        """Import with our importer (the same as import_customers), all or
-        nothing; ``dataset`` is the uploaded file's bytes (RawImportFormat).
+        """Our importer's one path, as for import_customers and the web pages:
+        the preview checks the file (``dataset`` holds its bytes, see
+        RawImportFormat) and records it as a batch; the confirmation applies
+        that batch. The admin's form carries the batch from one to the other
+        (see CustomerAdmin).
 
         A file imported before is shown with a warning in the preview; confirming
         the preview imports it again (the confirmation is the admin's --force).
         """
-        report = importing.import_customers(
-            dataset.raw,
-            dry_run=dry_run,
-            user=kwargs.get("user"),
-            file_name=kwargs.get("file_name") or "",
-            force=not dry_run,
+        form = kwargs["form"]
+        user = kwargs.get("user")
+        if not dry_run:
+            report = importing.apply_preview(
+                form.cleaned_data["batch"], user=user, force=True
+            )
+            return report_to_result(report, CSV_HEADER, [])
+        report = importing.check_file(
+            dataset.raw, file_name=kwargs.get("file_name") or ""
         )
+        if not report.refused:
+            form.import_batch = importing.record_batch(report, user=user)
         return report_to_result(report, CSV_HEADER, preview_rows(report))
 
 

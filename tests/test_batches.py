@@ -10,7 +10,10 @@ from django.utils import timezone
 from customers.importing import batches, pipeline
 from customers.importing.batches import AlreadyImported, BatchRefused
 from customers.importing.pipeline import import_customers
-from customers.importing.report import write_rejected_rows
+from customers.importing.report import (
+    write_batch_rejected_rows,
+    write_rejected_rows,
+)
 from customers.models import Customer, ImportBatch, ImportBatchRow
 
 HEADER = "ID,Name,Email,Phone\n"
@@ -176,7 +179,7 @@ def test_the_same_file_applied_before_needs_a_confirmation(two, lead):
 
     report, again = preview(text, user=lead)
     assert f"already imported as batch #{first.pk}" in report.warnings[0]
-    assert batches.duplicate_of(again) == first
+    assert again.duplicate() == first
     with pytest.raises(AlreadyImported, match=f"batch #{first.pk}"):
         batches.apply_batch(batch=again, user=lead)
     assert not Customer.objects.filter(pk=9).exists()
@@ -187,14 +190,14 @@ def test_the_same_file_applied_before_needs_a_confirmation(two, lead):
 
 def test_discarding_drops_the_rows_and_the_preview_cannot_be_applied(two, lead):
     _, batch = preview(FILE, user=lead, skip_invalid=True)
-    batches.discard_batch(batch=batch)
+    batch.discard()
     batch.refresh_from_db()
     assert batch.status == "discarded"
     assert not batch.rows.exists()
     with pytest.raises(BatchRefused):
         batches.apply_batch(batch=batch, user=lead)
     with pytest.raises(BatchRefused, match="only a preview can be discarded"):
-        batches.discard_batch(batch=batch)
+        batch.discard()
 
 
 def test_an_incomplete_preview_is_refused(two, lead):
@@ -256,7 +259,7 @@ def test_rejected_rows_download_is_the_commands_report(two, lead):
 
     _, batch = preview(text, user=lead, skip_invalid=True)
     stored = io.StringIO()
-    assert batches.write_batch_rejected_rows(batch, stored) == 3
+    assert write_batch_rejected_rows(batch, stored) == 3
     assert stored.getvalue() == expected.getvalue()
     lines = list(csv.reader(io.StringIO(stored.getvalue())))
     assert lines[0] == ["ID", "Name", "Email", "Phone", "line", "error"]

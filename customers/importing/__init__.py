@@ -47,6 +47,7 @@ _PUBLIC = {
         "ImportReport",
         "Plan",
         "Progress",
+        "write_batch_rejected_rows",
         "write_rejected_rows",
     ],
     "csv_reading": ["CsvTable", "read_csv"],
@@ -67,12 +68,10 @@ _PUBLIC = {
         "BatchOutdated",
         "BatchRefused",
         "apply_batch",
-        "discard_batch",
         "load_plan",
         "record_batch",
-        "write_batch_rejected_rows",
     ],
-    "pipeline": ["check_file", "import_customers", "preview_import"],
+    "pipeline": ["apply_preview", "check_file", "import_customers", "preview_import"],
 }
 _MODULE_OF = {name: module for module, names in _PUBLIC.items() for name in names}
 __all__ = sorted(_MODULE_OF)
@@ -93,15 +92,14 @@ if TYPE_CHECKING:  # the same names, for type checkers
         BatchOutdated,
         BatchRefused,
         apply_batch,
-        discard_batch,
         load_plan,
         record_batch,
-        write_batch_rejected_rows,
     )
     from customers.importing.columns import COLUMNS, map_header  # noqa: F401
     from customers.importing.csv_reading import CsvTable, read_csv  # noqa: F401
     from customers.importing.matching import load_snapshot, plan_changes  # noqa: F401
     from customers.importing.pipeline import (  # noqa: F401
+        apply_preview,
         check_file,
         import_customers,
         preview_import,
@@ -111,6 +109,7 @@ if TYPE_CHECKING:  # the same names, for type checkers
         ImportReport,
         Plan,
         Progress,
+        write_batch_rejected_rows,
         write_rejected_rows,
     )
     from customers.importing.reverting import (  # noqa: F401

@@ -133,13 +133,3 @@ def planned_rows(batch: ImportBatch) -> pa.Table:
         ],
         schema=PLAN_SCHEMA,
     )
-
-
-def rejected_rows(batch: ImportBatch) -> list[tuple[int, list[str], str]]:
-    """(line, cells, reasons) of the batch's invalid rows, in line order, as a
-    rejected-rows report lists them."""
-    rows = batch.rows.filter(kind=Kind.INVALID).order_by("line")
-    return [
-        (row.line, row.values or [], "; ".join(e.reason for e in row.errors()))
-        for row in rows.only("line", "values", "problems")
-    ]

@@ -21,12 +21,8 @@ import pyarrow as pa
 
 from customer_flow.lib.row_errors import FileRefused, RowError
 from customer_flow.lib.sqlite_scans import unmapped
-from customers.importing.batches import (
-    BatchOutdated,
-    BatchRefused,
-    apply_batch,
-    record_batch,
-)
+from customer_flow.lib.users import Actor
+from customers.importing.batches import BatchOutdated, apply_batch, record_batch
 from customers.importing.columns import error_order, map_header
 from customers.importing.csv_reading import CsvTable, read_csv
 from customers.importing.matching import load_snapshot, plan_changes
@@ -34,11 +30,10 @@ from customers.importing.report import (
     ImportReport,
     Progress,
     duplicate_message,
-    find_duplicate,
     no_progress,
 )
 from customers.importing.rules import validate_rows
-from customers.models import ImportBatch
+from customers.models import BatchRefused, ImportBatch
 
 
 def import_customers(
@@ -46,7 +41,7 @@ def import_customers(
     *,
     dry_run: bool = False,
     skip_invalid: bool = False,
-    user: object | None = None,
+    user: Actor = None,
     encoding: str | None = None,
     delimiter: str | None = None,
     file_name: str | None = None,
@@ -108,7 +103,7 @@ def check_file(
 def preview_import(
     file: IO[bytes],
     *,
-    user: object | None,
+    user: Actor,
     skip_invalid: bool,
     file_name: str,
     encoding: str | None = None,
@@ -122,6 +117,32 @@ def preview_import(
     if report.fatal:
         return report, None
     return report, record_batch(report, user=user, list_unchanged=True)
+
+
+def apply_preview(
+    batch: ImportBatch, *, user: Actor, force: bool = False
+) -> ImportReport:
+    """Apply a previewed batch and report it as ``import_customers`` would have
+    (the admin's confirmation)."""
+    report = ImportReport(
+        file_name=batch.file_name,
+        file_size=batch.file_size,
+        sha256=batch.sha256,
+        skip_invalid=batch.mode == ImportBatch.Mode.SKIP_INVALID,
+        created=batch.created,
+        updated=batch.updated,
+        unchanged=batch.unchanged,
+        invalid=batch.invalid,
+        header=list(batch.header),
+        warnings=list(batch.warnings),
+    )
+    try:
+        report.write_seconds = apply_batch(batch=batch, user=user, force=force)
+    except BatchRefused as refused:
+        return _refuse_file(report, RowError(None, None, None, refused.message))
+    report.written = True
+    report.batch_id = batch.pk
+    return report
 
 
 @functools.cache
@@ -155,7 +176,7 @@ def _check(
         dry_run=dry_run,
         skip_invalid=skip_invalid,
     )
-    duplicate = find_duplicate(report.sha256)
+    duplicate = ImportBatch.objects.imported_before(report.sha256)
     if duplicate is not None:
         report.duplicate_of = duplicate.pk
         report.warnings.append(duplicate_message(duplicate))
@@ -250,7 +271,7 @@ def _refuse_duplicate(report: ImportReport) -> ImportReport:
 
 
 def _record_and_apply(
-    report: ImportReport, *, user: object | None, force: bool, progress: Progress
+    report: ImportReport, *, user: Actor, force: bool, progress: Progress
 ) -> ImportReport:
     batch = record_batch(report, user=user)
     try:

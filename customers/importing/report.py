@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from customer_flow.lib.formulas import neutralise_formula
 from customer_flow.lib.row_errors import RowError
-from customers.models import ImportBatch
+from customers.models import ImportBatch, ImportBatchRow
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -129,6 +129,13 @@ def duplicate_message(batch: ImportBatch) -> str:
     )
 
 
-def find_duplicate(sha256: str) -> ImportBatch | None:
-    """The newest applied (not reverted) batch of the same file, if any."""
-    return ImportBatch.objects.applied_with_hash(sha256).first()
+def write_batch_rejected_rows(batch: ImportBatch, file: IO[str]) -> int:
+    """The batch's invalid rows as CSV, as ``import_customers --report`` writes
+    them: their original columns plus ``line`` and ``error``."""
+    rows = batch.rows.filter(kind=ImportBatchRow.Kind.INVALID).order_by("line")
+    rejected = [
+        (row.line, row.values or [], "; ".join(e.reason for e in row.errors()))
+        for row in rows.only("line", "values", "problems")
+    ]
+    report = ImportReport(header=list(batch.header), rejected=rejected)
+    return write_rejected_rows(report, file)

@@ -189,10 +189,7 @@ def revert_import(
             f"Import #{batch.pk} could not be reverted because customers or their "
             "tickets changed meanwhile; nothing was changed. Try again."
         ) from None
-    batch.status = ImportBatch.Status.REVERTED
-    batch.reverted_at = now
-    batch.reverted_by = user
-    batch.save(update_fields=["status", "reverted_at", "reverted_by"])
+    batch.mark_reverted(by=user)
     return report
 
 

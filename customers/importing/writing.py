@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from customer_flow.lib.bulk_sql import insert_rows, reset_id_sequences
 from customer_flow.lib.history_rows import insert_history_rows
-from customer_flow.lib.users import recorded_user
+from customer_flow.lib.users import Actor, recorded_user
 from customers.importing.columns import COLUMNS, PLAN_SCHEMA, STAGED_COLUMNS
 from customers.importing.report import Plan, Progress, no_progress
 from customers.models import Customer, ImportBatch, ImportBatchRow
@@ -29,10 +29,15 @@ def write_plan(
     plan: Plan,
     *,
     batch: ImportBatch,
+    by: Actor = None,
     progress: Progress = no_progress,
 ) -> float:
     """Write the plan in one transaction, with a history row per customer, and
-    return how long the transaction took.
+    return how long the transaction took. ``batch`` becomes applied, by ``by``,
+    in the same transaction.
+
+    Raises ``ConcurrentChange`` or ``IntegrityError`` when customers changed since
+    the plan was made: then nothing is written.
 
     The rows are first copied into a temporary table outside the transaction;
     the transaction then only runs set-based SQL, so on SQLite the write lock is
@@ -45,7 +50,7 @@ def write_plan(
             _fill_stage(cursor, plan.rows, progress)
             started = time.perf_counter()
             with transaction.atomic():
-                batch.save()
+                batch.mark_applied(by=recorded_user(by))
                 _apply_stage(cursor, plan, batch)
                 reset_id_sequences(Customer)
             return time.perf_counter() - started
@@ -197,27 +202,3 @@ def _insert_customers(cursor: CursorWrapper, new_values: dict[str, object]) -> N
         "ORDER BY pos",
         list(new_values.values()),
     )
-
-
-def write_batch(
-    plan: Plan,
-    *,
-    batch: ImportBatch,
-    user: object | None,
-    progress: Progress = no_progress,
-) -> float:
-    """Write a recorded batch's plan (see ``write_plan``); the batch becomes
-    applied, by ``user``, in the same transaction.
-
-    Raises ``ConcurrentChange`` or ``IntegrityError`` when customers changed since
-    the plan was made: then nothing is written and the batch is left as it was.
-    """
-    before = batch.status, batch.applied_at, batch.applied_by
-    batch.status = ImportBatch.Status.APPLIED
-    batch.applied_at = timezone.now()
-    batch.applied_by = recorded_user(user)
-    try:
-        return write_plan(plan, batch=batch, progress=progress)
-    except BaseException:
-        batch.status, batch.applied_at, batch.applied_by = before
-        raise
