@@ -18,6 +18,7 @@ from itertools import islice
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from customer_flow.bulk import deferred_indexes
@@ -158,7 +159,7 @@ def seed_tickets(
     if not count:
         return 0
     type_ids = _ticket_type_ids()
-    assignees = list(
+    assignees: list[int | None] = list(
         get_user_model().objects.filter(is_active=True).values_list("pk", flat=True)
     ) or [None]
     start = _next_id(Ticket)
@@ -218,8 +219,8 @@ def seed_tickets(
     return count
 
 
-def _next_id(model: type) -> int:
-    last = model.objects.order_by("-pk").values_list("pk", flat=True).first()
+def _next_id(model: type[Model]) -> int:
+    last = model._default_manager.order_by("-pk").values_list("pk", flat=True).first()
     return (last or 0) + 1
 
 
@@ -247,7 +248,9 @@ def _insert(table: str, columns: list[str], rows: Iterable[tuple]) -> None:
             cursor.executemany(sql, batch)
 
 
-def _copy_to_history(model: type, columns: list[str], where: str) -> None:
+def _copy_to_history(
+    model: type[Customer] | type[Ticket], columns: list[str], where: str
+) -> None:
     """One "created" history row per new row, copied by the database itself."""
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     table = model._meta.db_table

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -20,7 +22,7 @@ class Command(BaseCommand):
         "and, with DEBUG on, create a demo login if there is no user yet."
     )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         fixtures = settings.BASE_DIR / "fixtures"
         if not Customer.objects.exists() and not TicketType.objects.exists():
             self.load_sample_data(fixtures)
@@ -28,18 +30,19 @@ class Command(BaseCommand):
             self.create_demo_login()
 
     @transaction.atomic
-    def load_sample_data(self, fixtures) -> None:
+    def load_sample_data(self, fixtures: Path) -> None:
         # The same importers as import_ticket_types and import_customers.
-        reports = [
-            import_ticket_types((fixtures / "ticket_types.json").read_bytes()),
-            import_customers(
-                (fixtures / "id.csv").read_bytes(), file_name="fixtures/id.csv"
-            ),
-        ]
-        for report in reports:
-            if report.refused:
-                errors = "; ".join(str(error) for error in report.errors)
-                raise CommandError(f"The sample data is invalid: {errors}")
+        types = import_ticket_types((fixtures / "ticket_types.json").read_bytes())
+        customers = import_customers(
+            (fixtures / "id.csv").read_bytes(), file_name="fixtures/id.csv"
+        )
+        for refused, errors in [
+            (types.refused, types.errors),
+            (customers.refused, customers.errors),
+        ]:
+            if refused:
+                listed = "; ".join(str(error) for error in errors)
+                raise CommandError(f"The sample data is invalid: {listed}")
         self.stdout.write(self.style.SUCCESS("Loaded the sample data from fixtures/."))
 
     def create_demo_login(self) -> None:
