@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import CharField, F, Func, Q
 from django.db.models.functions import Collate, Lower
 
-from customer_flow.paging import CAP, CappedList
+from customer_flow.lib.paging import CAP, CappedList
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
-from customer_flow import changelog
+from customer_flow.lib import changelog
 from customer_flow.lib.http import AuthenticatedHttpRequest
-from customer_flow.paging import paginate
+from customer_flow.lib.paging import paginate
 from customers import search
 from customers.exporting import write_customers_csv
 from customers.forms import CustomerEditForm, CustomerForm, CustomerSearchForm

@@ -6,9 +6,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from customer_flow import changelog
+from customer_flow.lib import changelog
 from customer_flow.lib.http import AuthenticatedHttpRequest
-from customer_flow.paging import CappedList, paginate
+from customer_flow.lib.paging import CappedList, paginate
 from customers.models import Customer
 from tickets.forms import CommentForm, TicketChangeForm, TicketFilterForm, TicketForm
 from tickets.models import Ticket, TicketQuerySet, TicketType

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from customer_flow.backup import BackupError, backup_sqlite
+from customer_flow.lib.backup import BackupError, backup_sqlite
 
 
 class Command(BaseCommand):
