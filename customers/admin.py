@@ -5,6 +5,7 @@ from typing import Any, cast
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from customer_flow.import_export_admin import (
@@ -73,7 +74,10 @@ class CustomerAdmin(ImporterAdminMixin, SimpleHistoryAdmin):
         for customer in queryset.active():
             customer.archive()
             count += 1
-        self.message_user(request, f"Archived {count} customers.", messages.SUCCESS)
+        message = ngettext(
+            "Archived %(count)d customer.", "Archived %(count)d customers.", count
+        )
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     @admin.action(description="Restore the selected customers", permissions=["archive"])
     def restore(self, request: HttpRequest, queryset: CustomerQuerySet) -> None:
@@ -81,7 +85,10 @@ class CustomerAdmin(ImporterAdminMixin, SimpleHistoryAdmin):
         for customer in queryset.archived():
             customer.restore()
             count += 1
-        self.message_user(request, f"Restored {count} customers.", messages.SUCCESS)
+        message = ngettext(
+            "Restored %(count)d customer.", "Restored %(count)d customers.", count
+        )
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     def has_archive_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("customers.archive_customer")

@@ -27,9 +27,4 @@ class Command(BaseCommand):
         except BackupError as error:
             raise CommandError(str(error)) from None
         if options["verbosity"] > 0:
-            self.stdout.write(
-                self.style.SUCCESS(
-                    f"Backed up the database to {report.path} "
-                    f"({report.size_bytes / 1_000_000:.1f} MB, {report.tables} tables)."
-                )
-            )
+            self.stdout.write(self.style.SUCCESS(report.summary()))

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -27,17 +26,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["customers"] < 0 or options["tickets"] < 0:
             raise CommandError("--customers and --tickets must be 0 or more.")
-        started = time.perf_counter()
-        customers, tickets = seeding.seed(
+        report = seeding.seed(
             customers=options["customers"],
             tickets=options["tickets"],
             history=options["history"],
             seed=options["seed"],
         )
         if options["verbosity"]:
-            self.stdout.write(
-                self.style.SUCCESS(
-                    f"Seeded {customers:,} customers and {tickets:,} tickets "
-                    f"in {time.perf_counter() - started:.1f} s."
-                )
-            )
+            self.stdout.write(self.style.SUCCESS(report.summary()))
