@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from import_export.forms import ConfirmImportForm
+from django.utils.translation import ngettext
+from import_export.forms import ConfirmImportForm, ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from customer_flow.import_export_admin import (
@@ -16,7 +19,7 @@ from customer_flow.import_export_admin import (
 )
 from customers.forms import CustomerForm
 from customers.importing.report import MATCHING_RULE
-from customers.models import Customer, ImportBatch
+from customers.models import Customer, CustomerQuerySet, ImportBatch
 from customers.resources import CustomerResource
 
 
@@ -24,15 +27,20 @@ class ArchivedFilter(admin.SimpleListFilter):
     title = "status"
     parameter_name = "archived"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         return [("no", "Active"), ("yes", "Archived")]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[Any]
+    ) -> QuerySet[Customer]:
+        customers = cast(CustomerQuerySet, queryset)  # from Customer.objects
         if self.value() == "no":
-            return queryset.active()
+            return customers.active()
         if self.value() == "yes":
-            return queryset.archived()
-        return queryset
+            return customers.archived()
+        return customers
 
 
 class ConfirmBatchForm(ConfirmImportForm):
@@ -64,31 +72,39 @@ class CustomerAdmin(ImporterAdminMixin, SimpleHistoryAdmin):
     import_help = MATCHING_RULE
     confirm_form_class = ConfirmBatchForm
 
-    def get_import_data_kwargs(self, **kwargs) -> dict:
+    def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
         # CustomerResource.import_data needs the form: the preview leaves the
         # batch it recorded on it, the confirmation reads the batch from it.
         return kwargs
 
-    def get_confirm_form_initial(self, request: HttpRequest, import_form) -> dict:
+    def get_confirm_form_initial(
+        self, request: HttpRequest, import_form: ImportForm | None
+    ) -> dict[str, Any]:
         initial = super().get_confirm_form_initial(request, import_form)
         batch = getattr(import_form, "import_batch", None)
         return {**initial, "batch": batch.pk} if batch is not None else initial
 
     @admin.action(description="Archive the selected customers", permissions=["archive"])
-    def archive(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def archive(self, request: HttpRequest, queryset: CustomerQuerySet) -> None:
         count = 0
         for customer in queryset.active():
             customer.archive()
             count += 1
-        self.message_user(request, f"Archived {count} customers.", messages.SUCCESS)
+        message = ngettext(
+            "Archived %(count)d customer.", "Archived %(count)d customers.", count
+        )
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     @admin.action(description="Restore the selected customers", permissions=["archive"])
-    def restore(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def restore(self, request: HttpRequest, queryset: CustomerQuerySet) -> None:
         count = 0
         for customer in queryset.archived():
             customer.restore()
             count += 1
-        self.message_user(request, f"Restored {count} customers.", messages.SUCCESS)
+        message = ngettext(
+            "Restored %(count)d customer.", "Restored %(count)d customers.", count
+        )
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     def has_archive_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("customers.archive_customer")

@@ -17,13 +17,17 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterator
-from typing import IO, TextIO
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, TextIO
 
 from django.db import connections
 from django.db.models import QuerySet
 
 from customer_flow.lib.formulas import neutralise_formula
 from customer_flow.lib.sqlite_scans import unmapped
+
+if TYPE_CHECKING:
+    from customers.models import Customer
 
 CSV_HEADER = ["ID", "Name", "Email", "Phone"]
 XLSX_MAX_ROWS = 1_048_575  # a worksheet's rows, less the header
@@ -33,7 +37,7 @@ _CHUNK = 10_000
 Progress = Callable[[str, int, int], None]
 
 
-def _chunks(customers: QuerySet) -> Iterator[list[tuple[int, str, str, str]]]:
+def _chunks(customers: QuerySet[Customer]) -> Iterator[list[tuple[int, str, str, str]]]:
     """Chunks of (id, name, email, phone) in ID order, straight from a cursor
     (server-side on PostgreSQL) without building model instances."""
     query = customers.order_by("id").values_list("id", "name", "email", "phone")
@@ -45,7 +49,7 @@ def _chunks(customers: QuerySet) -> Iterator[list[tuple[int, str, str, str]]]:
 
 
 def write_customers_csv(
-    customers: QuerySet, file: TextIO, *, progress: Progress | None = None
+    customers: QuerySet[Customer], file: TextIO, *, progress: Progress | None = None
 ) -> int:
     """Write ``customers`` to ``file`` as id.csv and return the number of rows."""
     writer = csv.writer(file, lineterminator="\n")
@@ -63,7 +67,7 @@ def write_customers_csv(
 
 
 def write_customers_json(
-    customers: QuerySet, file: TextIO, *, progress: Progress | None = None
+    customers: QuerySet[Customer], file: TextIO, *, progress: Progress | None = None
 ) -> int:
     """Write ``customers`` as a JSON list of objects with the id.csv columns."""
     count = 0
@@ -81,7 +85,7 @@ def write_customers_json(
 
 
 def write_customers_xlsx(
-    customers: QuerySet, file: IO[bytes], *, progress: Progress | None = None
+    customers: QuerySet[Customer], file: IO[bytes], *, progress: Progress | None = None
 ) -> int:
     """Write ``customers`` as an Excel workbook (text cells neutralised)."""
     from openpyxl import Workbook
@@ -110,3 +114,17 @@ def write_customers_xlsx(
             progress("exporting", count, 0)
     workbook.save(file)
     return count
+
+
+WRITERS: dict[str, Callable[..., int]] = {
+    "csv": write_customers_csv,
+    "json": write_customers_json,
+    "xlsx": write_customers_xlsx,
+}
+
+
+def export_format(path: str | None, requested: str | None = None) -> str:
+    """The format to write: the one requested, else the file's extension when it
+    names one, else csv."""
+    suffix = Path(path).suffix.lower().lstrip(".") if path else ""
+    return requested or (suffix if suffix in WRITERS else "csv")

@@ -8,28 +8,31 @@ pages that only show batches do not load them.
 from __future__ import annotations
 
 import io
+from typing import cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.db.models import Subquery
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from customer_flow.paging import CappedList, paginate
-from customer_flow.uploads import LimitedUploadHandler
+from customer_flow.lib.http import AuthenticatedHttpRequest
+from customer_flow.lib.paging import CappedList, paginate
+from customer_flow.lib.row_errors import RowError
+from customer_flow.lib.uploads import LimitedUploadHandler
 from customers import importing
 from customers.forms import ApplyBatchForm, ImportUploadForm, RevertBatchForm
 from customers.importing.reverting import (
+    Conflict,
     RevertRefused,
     changed_since,
     check_revert,
+    created_with_tickets,
     revert_import,
 )
 from customers.models import BatchRefused, Customer, ImportBatch, ImportBatchRow
-from tickets.models import Ticket
 
 PERMISSION = "customers.import_customer"
 Kind = ImportBatchRow.Kind
@@ -38,16 +41,18 @@ SHOWN_CONFLICTS = 50
 
 @permission_required(PERMISSION, raise_exception=True)
 @csrf_exempt
-def batch_upload(request: HttpRequest) -> HttpResponse:
+def batch_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     # The size limit must be in place before anything reads the request body,
     # and the CSRF check reads it: so the check runs inside, after this.
     handler = LimitedUploadHandler(request, limit=settings.IMPORT_UPLOAD_MAX_BYTES)
-    request.upload_handlers.insert(0, handler)
+    request.upload_handlers = [handler, *request.upload_handlers]
     return _batch_upload(request, handler)
 
 
 @csrf_protect
-def _batch_upload(request: HttpRequest, handler: LimitedUploadHandler) -> HttpResponse:
+def _batch_upload(
+    request: AuthenticatedHttpRequest, handler: LimitedUploadHandler
+) -> HttpResponse:
     limit = settings.IMPORT_UPLOAD_MAX_BYTES
     if request.method != "POST":
         form = ImportUploadForm(limit=limit)
@@ -55,7 +60,7 @@ def _batch_upload(request: HttpRequest, handler: LimitedUploadHandler) -> HttpRe
     form = ImportUploadForm(
         request.POST, request.FILES, limit=limit, too_large=handler.too_large
     )
-    errors = []
+    errors: list[RowError] = []
     if form.is_valid():
         upload = form.cleaned_data["file"]
         report, batch = importing.preview_import(
@@ -78,7 +83,7 @@ def _batch_upload(request: HttpRequest, handler: LimitedUploadHandler) -> HttpRe
 
 
 @permission_required(PERMISSION, raise_exception=True)
-def batch_list(request: HttpRequest) -> HttpResponse:
+def batch_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     batches = ImportBatch.objects.select_related(
         "created_by", "applied_by", "reverted_by"
     )
@@ -87,7 +92,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required(PERMISSION, raise_exception=True)
-def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(
         ImportBatch.objects.select_related("created_by", "applied_by", "reverted_by"),
         pk=pk,
@@ -104,7 +109,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "batch": batch,
         "page": page,
-        "rows": _with_customers(page.object_list),
+        "rows": _with_customers(cast(list[ImportBatchRow], page.object_list)),
         "kind": kind,
         "kinds": [
             (Kind.NEW, "New", batch.created),
@@ -119,7 +124,9 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "customers/batch_detail.html", context)
 
 
-def _with_customers(rows: list[ImportBatchRow]) -> list[tuple[ImportBatchRow, object]]:
+def _with_customers(
+    rows: list[ImportBatchRow],
+) -> list[tuple[ImportBatchRow, Customer | None]]:
     """Each row with its customer as it is now (for unchanged rows, whose values
     are not stored, and to link to the customers that still exist)."""
     ids = {row.customer_id for row in rows if row.customer_id}
@@ -129,7 +136,7 @@ def _with_customers(rows: list[ImportBatchRow]) -> list[tuple[ImportBatchRow, ob
 
 @permission_required(PERMISSION, raise_exception=True)
 @require_POST
-def batch_apply(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_apply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch, pk=pk)
     form = ApplyBatchForm(request.POST)
     again = form.is_valid() and form.cleaned_data["again"]
@@ -148,7 +155,7 @@ def batch_apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required(PERMISSION, raise_exception=True)
 @require_POST
-def batch_discard(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_discard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch, pk=pk)
     try:
         batch.discard()
@@ -160,7 +167,7 @@ def batch_discard(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required(PERMISSION, raise_exception=True)
-def batch_rejected(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_rejected(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The batch's invalid rows as CSV: the original columns plus line and error."""
     batch = get_object_or_404(ImportBatch, pk=pk)
     text = io.StringIO()
@@ -174,10 +181,11 @@ def batch_rejected(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required(PERMISSION, raise_exception=True)
-def batch_revert(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_revert(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch, pk=pk)
     form = RevertBatchForm(request.POST if request.method == "POST" else None)
-    refusal, conflicts = None, []
+    refusal: str | None = None
+    conflicts: list[Conflict] = []
     if form.is_bound and form.is_valid():
         try:
             report = revert_import(
@@ -197,13 +205,7 @@ def batch_revert(request: HttpRequest, pk: int) -> HttpResponse:
         blocked = False
         if not form.is_bound:
             conflicts = changed_since(batch)
-        created = batch.rows.filter(kind=Kind.NEW).values("customer_id")
-        with_tickets = (
-            Ticket.objects.filter(customer_id__in=Subquery(created))
-            .values("customer_id")
-            .distinct()
-            .count()
-        )
+        with_tickets = created_with_tickets(batch)
     context = {
         "batch": batch,
         "form": form,

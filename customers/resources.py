@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import tablib
 from import_export import resources
 from import_export.fields import Field
 from import_export.results import Result
@@ -26,7 +29,9 @@ class CustomerResource(resources.ModelResource):
         export_order = ("id", "name", "email", "phone")
         import_id_fields = ("id",)
 
-    def import_data(self, dataset, dry_run: bool = False, **kwargs) -> Result:
+    def import_data(
+        self, dataset: tablib.Dataset, dry_run: bool = False, **kwargs: Any
+    ) -> Result:
         """Our importer's one path, as for import_customers and the web pages:
         the preview checks the file (``dataset`` holds its bytes, see
         RawImportFormat) and records it as a batch; the confirmation applies

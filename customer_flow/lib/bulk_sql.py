@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
+from typing import Any, TypeAlias
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -24,7 +25,7 @@ from django.db.models import Model
 
 CHUNK = 50_000
 
-Rows = pa.Table | Iterable[Sequence[object]]
+Rows: TypeAlias = "pa.Table | Iterable[Sequence[Any]]"
 
 
 def insert_rows(
@@ -92,7 +93,7 @@ def _copy(
 
 def _tuples(
     rows: Rows, progress: Callable[[int], None] | None
-) -> Iterator[Iterable[Sequence[object]]]:
+) -> Iterator[Iterable[Sequence[Any]]]:
     """The rows in chunks, as sequences of values."""
     done = 0
     if isinstance(rows, pa.Table):
@@ -103,7 +104,7 @@ def _tuples(
             if progress:
                 progress(done)
         return
-    iterator = iter(rows)
+    iterator: Iterator[Sequence[Any]] = iter(rows)
     while chunk := list(islice(iterator, CHUNK)):
         yield chunk
         done += len(chunk)
@@ -112,7 +113,7 @@ def _tuples(
 
 
 def _fill_temporary(
-    cursor: CursorWrapper, sql: str, chunks: Iterable[Iterable[Sequence[object]]]
+    cursor: CursorWrapper, sql: str, chunks: Iterable[Iterable[Sequence[Any]]]
 ) -> None:
     connection = cursor.db
     own_transaction = not connection.in_atomic_block

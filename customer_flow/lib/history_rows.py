@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Model
@@ -27,12 +28,12 @@ def insert_history_rows(
     model: type[Model],
     *,
     source: str,
-    params: Sequence[object] = (),
+    params: Sequence[Any] = (),
     history_type: str,
     date: datetime | str | Copied,
     reason: str | None = None,
     user_id: int | None = None,
-    values: Mapping[str, object] | None = None,
+    values: Mapping[str, Any] | None = None,
 ) -> int:
     """Write a history row of ``model`` for each row of ``source``; return how
     many.
@@ -50,9 +51,9 @@ def insert_history_rows(
     kept = {field.column for field in history._meta.concrete_fields}
     given = dict(values or {})
     expressions: dict[str, str] = {}
-    arguments: list[object] = []
+    arguments: list[Any] = []
 
-    def put(column: str, value: object) -> None:
+    def put(column: str, value: Any) -> None:
         if isinstance(value, Copied):
             expressions[column] = f"c.{quote(value.column)}"
             return

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
+from typing import TYPE_CHECKING
 
-# Who does something: a signed-in user, an anonymous visitor, or nobody (a
-# management command).
-Actor = AbstractBaseUser | AnonymousUser | None
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
-def recorded_user(user: Actor) -> AbstractBaseUser | None:
-    """``user``, or None for nobody (a command) and for an anonymous visitor,
-    who cannot be the author of a history row."""
-    if user is None or isinstance(user, AnonymousUser) or user.pk is None:
-        return None
-    return user
+def recorded_user(user: User | None) -> User | None:
+    """``user``, or None for nobody (a command) and for a user that is not
+    saved (an anonymous visitor): only a saved user can author a history row."""
+    return user if user is not None and user.pk is not None else None

@@ -45,6 +45,7 @@ _PUBLIC = {
     "report": [
         "MATCHING_RULE",
         "ImportReport",
+        "Outcome",
         "Plan",
         "Progress",
         "write_batch_rejected_rows",
@@ -61,6 +62,7 @@ _PUBLIC = {
         "RevertReport",
         "changed_since",
         "check_revert",
+        "created_with_tickets",
         "revert_import",
     ],
     "batches": [
@@ -107,6 +109,7 @@ if TYPE_CHECKING:  # the same names, for type checkers
     from customers.importing.report import (  # noqa: F401
         MATCHING_RULE,
         ImportReport,
+        Outcome,
         Plan,
         Progress,
         write_batch_rejected_rows,
@@ -118,6 +121,7 @@ if TYPE_CHECKING:  # the same names, for type checkers
         RevertReport,
         changed_since,
         check_revert,
+        created_with_tickets,
         revert_import,
     )
     from customers.importing.rules import (  # noqa: F401

@@ -11,10 +11,12 @@ writes nothing. The batch's other changes of status are ``ImportBatch`` methods.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import IntegrityError
 from django.utils.translation import ngettext
 
-from customer_flow.lib.users import Actor, recorded_user
+from customer_flow.lib.users import recorded_user
 from customers.importing.batch_rows import planned_rows, save_rows
 from customers.importing.report import (
     ImportReport,
@@ -26,6 +28,9 @@ from customers.importing.report import (
 from customers.importing.writing import ConcurrentChange, write_plan
 from customers.models import BatchRefused, ImportBatch
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 class AlreadyImported(BatchRefused):
     """The same file was applied before; applying again needs a confirmation."""
@@ -36,7 +41,7 @@ class BatchOutdated(BatchRefused):
 
 
 def record_batch(
-    report: ImportReport, *, user: Actor, list_unchanged: bool = False
+    report: ImportReport, *, user: User | None, list_unchanged: bool = False
 ) -> ImportBatch:
     """Save a checked file as a batch (status previewed) with its rows: what each
     new and changed row writes, the invalid rows, and with ``list_unchanged`` the
@@ -94,7 +99,7 @@ def load_plan(batch: ImportBatch) -> Plan:
 def apply_batch(
     *,
     batch: ImportBatch,
-    user: Actor,
+    user: User | None,
     force: bool = False,
     plan: Plan | None = None,
     progress: Progress = no_progress,

@@ -6,9 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from django.utils.translation import ngettext
 
 from customer_flow.lib.row_errors import RowError
 from customers import validation
+
+CHUNK = 50_000
 
 COLUMNS = {"id": "ID", "name": "Name", "email": "Email", "phone": "Phone"}
 REQUIRED_COLUMNS = ("id", "name", "email")
@@ -68,8 +71,8 @@ def map_header(
                 line,
                 None,
                 None,
-                f"Missing column{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(missing)} (found: {found}). The header must name ID, "
+                ngettext("Missing column", "Missing columns", len(missing))
+                + f" {', '.join(missing)} (found: {found}). The header must name ID, "
                 "Name and Email; Phone is optional.",
             )
         )
@@ -97,3 +100,21 @@ def as_ints(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
 def row_positions(positions: np.ndarray) -> pa.Array:
     """Row positions for ``take``, null where negative (no such row)."""
     return pa.array(positions, pa.int64(), mask=positions < 0)
+
+
+def equal_at(
+    values: pa.ChunkedArray, current: pa.Array, position_np: np.ndarray
+) -> np.ndarray:
+    """Which rows hold exactly their customer's current value (a slice at a time,
+    so no full-length copy of the current values is made)."""
+    same = np.zeros(len(position_np), bool)
+    for start in range(0, len(position_np), CHUNK):
+        positions = row_positions(position_np[start : start + CHUNK])
+        equal = pc.equal(values.slice(start, CHUNK), pc.take(current, positions))
+        same[start : start + CHUNK] = as_bools(pc.fill_null(equal, False))
+    return same
+
+
+def masked(array: pa.Array, keep: np.ndarray) -> pa.Array:
+    """``array`` with nulls where ``keep`` is false."""
+    return pc.if_else(pa.array(keep), array, pa.scalar(None, array.type))

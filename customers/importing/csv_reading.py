@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from django.utils.translation import ngettext
 
 from customer_flow.lib.decoding import decode
 from customer_flow.lib.row_errors import FileRefused, RowError
@@ -57,7 +58,7 @@ def _positions(buf: np.ndarray, byte: int) -> np.ndarray:
     return np.concatenate(parts) if parts else np.empty(0, np.int64)
 
 
-def _inside(positions: np.ndarray, opens: np.ndarray, closes: np.ndarray):
+def _inside(positions: np.ndarray, opens: np.ndarray, closes: np.ndarray) -> np.ndarray:
     """Which positions fall strictly inside a quoted span."""
     if len(opens) == 0:
         return np.zeros(len(positions), bool)
@@ -221,12 +222,25 @@ def read_csv(
             raise _inconsistent()
         return CsvTable(header, columns, lines, delimiter)
 
-    # Some records are malformed: count every record's fields to know which.
+    return _with_malformed_records(utf8, records, header, columns, delimiter)
+
+
+def _with_malformed_records(
+    utf8: memoryview,
+    records: Records,
+    header: list[str],
+    columns: pa.Table,
+    delimiter: str,
+) -> CsvTable:
+    """The table of a file with malformed records: count every record's fields
+    to know which, and report those."""
     fields, stray = count_fields(utf8, records, delimiter)
     if 0 in stray:
         raise FileRefused(
             "The header has text after a closing quote.", line=int(records.lines[0])
         )
+    width = len(header)
+    lines = records.lines[1:]
     body_fields = fields[1:]
     good = body_fields == width
     if columns.num_rows != int(good.sum()):
@@ -243,24 +257,24 @@ def read_csv(
             if index + 2 < len(records.starts)
             else len(utf8)
         )
-        values = _split_record(bytes(utf8[start:end]), delimiter)
-        line = int(lines[index])
         count = int(body_fields[index])
         hint = (
             " (an unquoted delimiter inside a value? Quote the value)"
             if count > width
             else ""
         )
+        fields_text = ngettext("%(count)d field", "%(count)d fields", count)
         table.errors.append(
             RowError(
-                line,
+                int(lines[index]),
                 None,
                 None,
-                f"This row has {count} field{'s' if count != 1 else ''} but the "
-                f"header has {width}{hint}.",
+                f"This row has {fields_text % {'count': count}} but the header "
+                f"has {width}{hint}.",
             )
         )
-        table.malformed.append((line, values))
+        values = _split_record(bytes(utf8[start:end]), delimiter)
+        table.malformed.append((int(lines[index]), values))
     return table
 
 
@@ -277,16 +291,22 @@ def _read_columns(
     """The records as string columns, and how many were skipped as malformed."""
     if not len(body):
         return pa.table({name: pa.array([], pa.string()) for name in names}), 0
-    skipped = []
+    skipped = 0
+
+    def skip(row: object) -> str:
+        # Records with the wrong number of fields are found and reported by
+        # count_fields.
+        nonlocal skipped
+        skipped += 1
+        return "skip"
+
     columns = pacsv.read_csv(
         pa.BufferReader(pa.py_buffer(body)),
         read_options=pacsv.ReadOptions(column_names=names),
         parse_options=pacsv.ParseOptions(
             delimiter=delimiter,
             newlines_in_values=True,
-            # Records with the wrong number of fields are found and reported by
-            # count_fields.
-            invalid_row_handler=lambda row: skipped.append(1) or "skip",
+            invalid_row_handler=skip,
         ),
         convert_options=pacsv.ConvertOptions(
             column_types=dict.fromkeys(names, pa.string()),
@@ -294,7 +314,7 @@ def _read_columns(
             quoted_strings_can_be_null=False,
         ),
     )
-    return columns, len(skipped)
+    return columns, skipped
 
 
 def _split_record(record: bytes, delimiter: str) -> list[str]:

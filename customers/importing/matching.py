@@ -5,12 +5,14 @@ from __future__ import annotations
 import io
 import itertools
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from django.db import connection
+from django.utils.translation import ngettext
 
 from customer_flow.lib.row_errors import RowError
 from customers import validation
@@ -18,6 +20,8 @@ from customers.importing.columns import (
     PLAN_SCHEMA,
     as_bools,
     as_ints,
+    equal_at,
+    masked,
     row_positions,
 )
 from customers.importing.report import Plan
@@ -122,7 +126,7 @@ class _IteratorReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         while not self.pending:
             chunk = next(self.chunks, None)
             if chunk is None:
@@ -134,6 +138,23 @@ class _IteratorReader(io.RawIOBase):
         return size
 
 
+@dataclass
+class _Match:
+    """Each row of the file matched to a customer (numpy arrays, one per row)."""
+
+    valid: np.ndarray  # not refused (yet)
+    explicit: np.ndarray  # the row names an ID
+    found: np.ndarray  # ... of an existing customer
+    position: np.ndarray  # the matched customer's row in the snapshot, or -1
+    owner: np.ndarray  # the customer that has the row's email now, or 0
+    resolved: np.ndarray  # the customer the row writes, or 0 for a new one
+    same_email: np.ndarray  # the row keeps its customer's email
+
+    @property
+    def existing(self) -> np.ndarray:
+        return self.position >= 0
+
+
 def plan_changes(
     validated: Validated, snapshot: pa.Table, *, has_phone: bool
 ) -> tuple[Plan, int, list[RowError], list[str]]:
@@ -142,11 +163,36 @@ def plan_changes(
     Returns the plan, the number of unchanged rows, the errors found against the
     database (email taken, a customer matched twice) and warnings.
     """
+    match = _match(validated, snapshot)
+    errors = _refuse_double_matches(match, validated.lines)
+    moves, old_lowers = _email_moves(match, validated, snapshot)
+    errors += _refuse_taken_emails(match, moves, validated)
+    valid, existing = match.valid, match.existing
+    same = np.zeros(len(valid), bool)
+    if existing.any():
+        same = _same_values(validated.values, snapshot, match.position, has_phone)
+    unchanged = valid & existing & same
+    update = valid & existing & ~same
+    create = valid & ~existing
+
+    plan = _build_plan(create, update, match, validated, snapshot, has_phone)
+    plan.park = _parked(match, update & moves, update | create, old_lowers, validated)
+    same_rows = np.flatnonzero(unchanged)
+    plan.unchanged = pa.table(
+        {
+            "id": pa.array(match.resolved[same_rows], pa.int64()),
+            "line": pa.array(validated.lines[same_rows], pa.int64()),
+        }
+    )
+    warnings = _archived_warnings(update, match, snapshot)
+    return plan, int(unchanged.sum()), errors, warnings
+
+
+def _match(validated: Validated, snapshot: pa.Table) -> _Match:
+    """Match each row by ID, else by email (ignoring case)."""
     values = validated.values
     valid = ~validated.invalid
-    lines = validated.lines
     count = len(valid)
-    lower = validated.email_lower
     ids_np = as_ints(values["id"])
     explicit = ids_np > 0
     db_ids = snapshot.column("id").to_numpy()  # ascending, see load_snapshot
@@ -158,33 +204,36 @@ def plan_changes(
         at = np.minimum(np.searchsorted(db_ids, ids_np), len(db_ids) - 1)
         found = explicit & (db_ids[at] == ids_np)
         position_np = np.where(found, at, -1)
-    emails = snapshot.column("email")
-    same_email = _same(values["email"], emails, position_np)
+    same_email = equal_at(values["email"], snapshot.column("email"), position_np)
 
     # By email, only where it can matter: rows without ID, new rows and rows
     # changing their customer's email. A row keeping its email owns it.
     owner_np = np.where(same_email, ids_np, 0)
     look = np.flatnonzero(valid & ~same_email)
+    position_np = np.where(explicit, position_np, -1)
     if len(look) and len(db_ids):
         db_lower = lower_emails(snapshot.column("email"))
-        hits = pc.index_in(lower.take(pa.array(look)), value_set=db_lower)
+        hits = pc.index_in(
+            validated.email_lower.take(pa.array(look)), value_set=db_lower
+        )
         hits_np = np.asarray(pc.fill_null(hits, -1).to_numpy(zero_copy_only=False))
         owner_np[look] = np.where(hits_np >= 0, db_ids[np.maximum(hits_np, 0)], 0)
-        position_np = np.where(explicit, position_np, -1)
         position_np[look] = np.where(explicit[look], position_np[look], hits_np)
-    else:
-        position_np = np.where(explicit, position_np, -1)
-    existing = position_np >= 0
     resolved_np = np.where(explicit, ids_np, owner_np)  # 0: a new customer
-    resolved = pa.array(resolved_np, pa.int64(), mask=resolved_np <= 0)
-    errors: list[RowError] = []
-
-    # A row without ID matched by email to a customer another row names by ID.
-    by_email_only = valid & existing & ~explicit
-    matched = (
-        _masked(resolved, valid) if by_email_only.any() else pa.array([], pa.int64())
+    return _Match(
+        valid, explicit, found, position_np, owner_np, resolved_np, same_email
     )
-    for customer, rows in duplicates(matched).items():
+
+
+def _refuse_double_matches(match: _Match, lines: np.ndarray) -> list[RowError]:
+    """A row without ID matched by email to a customer another row names by ID:
+    both rows are refused."""
+    errors: list[RowError] = []
+    valid, explicit = match.valid, match.explicit
+    if not (valid & match.existing & ~explicit).any():
+        return errors
+    resolved = pa.array(match.resolved, pa.int64(), mask=match.resolved <= 0)
+    for customer, rows in duplicates(masked(resolved, valid)).items():
         if explicit[rows].all():
             continue  # the same ID twice: already reported
         for row in rows:
@@ -202,107 +251,124 @@ def plan_changes(
                 )
             )
             valid[row] = False
+    return errors
 
-    # An email may move to another customer only if its owner changes theirs in
-    # the same file; rows refused meanwhile don't release theirs.
-    changing = np.flatnonzero(found & ~same_email)
-    old_lower = lower_emails(pc.take(emails, row_positions(position_np[changing])))
-    moved = as_bools(pc.not_equal(old_lower, lower.take(pa.array(changing))))
-    moves = np.zeros(count, bool)
+
+def _email_moves(
+    match: _Match, validated: Validated, snapshot: pa.Table
+) -> tuple[np.ndarray, dict[int, str]]:
+    """The rows that give their customer another email (not only another case),
+    and the customer's email now (lower case) for each of them."""
+    changing = np.flatnonzero(match.found & ~match.same_email)
+    emails = snapshot.column("email")
+    old_lower = lower_emails(pc.take(emails, row_positions(match.position[changing])))
+    new_lower = validated.email_lower.take(pa.array(changing))
+    moved = as_bools(pc.not_equal(old_lower, new_lower))
+    moves = np.zeros(len(match.valid), bool)
     moves[changing[moved]] = True
     old_lowers = dict(
         zip(changing[moved].tolist(), old_lower.filter(moved).to_pylist(), strict=True)
     )
+    return moves, old_lowers
+
+
+def _refuse_taken_emails(
+    match: _Match, moves: np.ndarray, validated: Validated
+) -> list[RowError]:
+    """An email may move to another customer only if its owner changes theirs in
+    the same file; rows refused meanwhile don't release theirs."""
+    errors: list[RowError] = []
+    valid, owner, resolved = match.valid, match.owner, match.resolved
     while True:
-        released = np.unique(resolved_np[valid & moves])
-        taken = (
-            valid
-            & (owner_np > 0)
-            & (owner_np != resolved_np)
-            & ~np.isin(owner_np, released)
-        )
+        released = np.unique(resolved[valid & moves])
+        taken = valid & (owner > 0) & (owner != resolved) & ~np.isin(owner, released)
         if not taken.any():
-            break
+            return errors
         for row in np.flatnonzero(taken).tolist():
             errors.append(
                 RowError(
-                    int(lines[row]),
+                    int(validated.lines[row]),
                     "Email",
-                    values["email"][row].as_py(),
-                    validation.EMAIL_TAKEN % {"id": int(owner_np[row])},
+                    validated.values["email"][row].as_py(),
+                    validation.EMAIL_TAKEN % {"id": int(owner[row])},
                 )
             )
         valid &= ~taken
 
-    same = np.zeros(count, bool)
-    if existing.any():
-        same = _same(values["name"], snapshot.column("name"), position_np)
-        same &= _same(values["email"], emails, position_np)
-        if has_phone:
-            same &= _same(values["phone"], snapshot.column("phone"), position_np)
-    unchanged = valid & existing & same
-    update = valid & existing & ~same
-    create = valid & ~existing
 
-    # Customers whose current email another row of the file takes over.
-    park = []
-    if (update & moves).any():
-        new_lowers = set(lower.filter(pa.array(update | create)).to_pylist())
-        park = sorted(
-            int(resolved_np[row])
-            for row in np.flatnonzero(update & moves).tolist()
-            if old_lowers[row] in new_lowers
-        )
+def _same_values(
+    values: dict[str, pa.Array],
+    snapshot: pa.Table,
+    position_np: np.ndarray,
+    has_phone: bool,
+) -> np.ndarray:
+    """Which rows hold exactly their customer's current values."""
+    same = equal_at(values["name"], snapshot.column("name"), position_np)
+    same &= equal_at(values["email"], snapshot.column("email"), position_np)
+    if has_phone:
+        same &= equal_at(values["phone"], snapshot.column("phone"), position_np)
+    return same
 
-    archived = pc.take(snapshot.column("archived"), row_positions(position_np))
+
+def _parked(
+    match: _Match,
+    moving_updates: np.ndarray,
+    written: np.ndarray,
+    old_lowers: dict[int, str],
+    validated: Validated,
+) -> list[int]:
+    """Customers whose current email another row of the file takes over."""
+    if not moving_updates.any():
+        return []
+    new_lowers = set(validated.email_lower.filter(pa.array(written)).to_pylist())
+    return sorted(
+        int(match.resolved[row])
+        for row in np.flatnonzero(moving_updates).tolist()
+        if old_lowers[row] in new_lowers
+    )
+
+
+def _archived_warnings(
+    update: np.ndarray, match: _Match, snapshot: pa.Table
+) -> list[str]:
+    archived = pc.take(snapshot.column("archived"), row_positions(match.position))
     archived_updates = update & as_bools(pc.fill_null(archived, False))
-    warnings = []
-    if archived_updates.any():
-        ids = sorted(resolved_np[archived_updates].tolist())
-        shown = ", ".join(str(i) for i in ids[:5]) + (" …" if len(ids) > 5 else "")
-        warnings.append(
-            f"{len(ids)} row{'s' if len(ids) > 1 else ''} update archived customers "
-            f"({shown}); they stay archived."
-        )
-
-    plan = _build_plan(
-        create, update, resolved, values, has_phone, snapshot, position_np, lines
-    )
-    plan.park = park
-    same_rows = np.flatnonzero(unchanged)
-    plan.unchanged = pa.table(
-        {
-            "id": pa.array(resolved_np[same_rows], pa.int64()),
-            "line": pa.array(lines[same_rows], pa.int64()),
-        }
-    )
-    return plan, int(unchanged.sum()), errors, warnings
+    if not archived_updates.any():
+        return []
+    ids = sorted(match.resolved[archived_updates].tolist())
+    shown = ", ".join(str(i) for i in ids[:5]) + (" …" if len(ids) > 5 else "")
+    rows = ngettext("%(count)d row update", "%(count)d rows update", len(ids))
+    return [
+        f"{rows % {'count': len(ids)}} archived customers ({shown}); they stay "
+        "archived."
+    ]
 
 
 def _build_plan(
-    create, update, resolved, values, has_phone, snapshot, position_np, lines
+    create: np.ndarray,
+    update: np.ndarray,
+    match: _Match,
+    validated: Validated,
+    snapshot: pa.Table,
+    has_phone: bool,
 ) -> Plan:
-    rows = create | update
-    ids = as_ints(resolved)
+    values, lines = validated.values, validated.lines
+    ids = match.resolved
     kind = np.where(update, "~", "+")
     # ID order, rows without ID last in file order: the customers table is then
     # appended to in key order, and new IDs follow the highest one.
-    order = np.flatnonzero(rows)
+    order = np.flatnonzero(create | update)
     order = order[np.lexsort((order, ids[order], ids[order] <= 0))]
     no_id = ids[order] <= 0
-    if len(order) == len(ids) and (order[1:] > order[:-1]).all():
+    every_row_in_order = len(order) == len(ids) and (order[1:] > order[:-1]).all()
+    indices = None if every_row_in_order else pa.array(order, pa.int64())
 
-        def take(column):  # every row, in file order: no copy
-            return column
-
-    else:
-        indices = pa.array(order, pa.int64())
-
-        def take(column):
-            return column.take(indices)
+    def take(column: pa.ChunkedArray) -> pa.ChunkedArray:
+        # Every row, in file order: no copy.
+        return column if indices is None else column.take(indices)
 
     # The customers' current values, for the rows that change them only.
-    positions = row_positions(position_np[order])
+    positions = row_positions(match.position[order])
     old = {
         key: pc.take(snapshot.column(key), positions)
         for key in ("name", "email", "phone", "version")
@@ -325,20 +391,3 @@ def _build_plan(
     )
     max_file_id = int(ids.max()) if len(ids) else 0
     return Plan(table, [], max(max_file_id, 0), updated=int(update.sum()))
-
-
-def _same(
-    values: pa.ChunkedArray, current: pa.Array, position_np: np.ndarray
-) -> np.ndarray:
-    """Which rows hold exactly their customer's current value (a slice at a time,
-    so no full-length copy of the current values is made)."""
-    same = np.zeros(len(position_np), bool)
-    for start in range(0, len(position_np), _CHUNK):
-        positions = row_positions(position_np[start : start + _CHUNK])
-        equal = pc.equal(values.slice(start, _CHUNK), pc.take(current, positions))
-        same[start : start + _CHUNK] = as_bools(pc.fill_null(equal, False))
-    return same
-
-
-def _masked(array: pa.Array, keep: np.ndarray) -> pa.Array:
-    return pc.if_else(pa.array(keep), array, pa.scalar(None, array.type))

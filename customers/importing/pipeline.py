@@ -14,14 +14,14 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections import defaultdict
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 
+from customer_flow.lib.outcomes import Outcome
 from customer_flow.lib.row_errors import FileRefused, RowError
 from customer_flow.lib.sqlite_scans import unmapped
-from customer_flow.lib.users import Actor
 from customers.importing.batches import BatchOutdated, apply_batch, record_batch
 from customers.importing.columns import error_order, map_header
 from customers.importing.csv_reading import CsvTable, read_csv
@@ -35,13 +35,16 @@ from customers.importing.report import (
 from customers.importing.rules import validate_rows
 from customers.models import BatchRefused, ImportBatch
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 def import_customers(
     file: IO[bytes] | bytes,
     *,
     dry_run: bool = False,
     skip_invalid: bool = False,
-    user: Actor = None,
+    user: User | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
     file_name: str | None = None,
@@ -62,7 +65,6 @@ def import_customers(
     with unmapped():
         report = _check(
             file,
-            dry_run=dry_run,
             skip_invalid=skip_invalid,
             encoding=encoding,
             delimiter=delimiter,
@@ -91,7 +93,6 @@ def check_file(
     with unmapped():
         return _check(
             file,
-            dry_run=True,
             skip_invalid=skip_invalid,
             encoding=encoding,
             delimiter=delimiter,
@@ -103,7 +104,7 @@ def check_file(
 def preview_import(
     file: IO[bytes],
     *,
-    user: Actor,
+    user: User | None,
     skip_invalid: bool,
     file_name: str,
     encoding: str | None = None,
@@ -120,7 +121,7 @@ def preview_import(
 
 
 def apply_preview(
-    batch: ImportBatch, *, user: Actor, force: bool = False
+    batch: ImportBatch, *, user: User | None, force: bool = False
 ) -> ImportReport:
     """Apply a previewed batch and report it as ``import_customers`` would have
     (the admin's confirmation)."""
@@ -139,8 +140,13 @@ def apply_preview(
     try:
         report.write_seconds = apply_batch(batch=batch, user=user, force=force)
     except BatchRefused as refused:
-        return _refuse_file(report, RowError(None, None, None, refused.message))
-    report.written = True
+        outcome = (
+            Outcome.CONFLICT
+            if isinstance(refused, BatchOutdated)
+            else Outcome.REFUSED_FILE
+        )
+        return _refuse(report, RowError(None, None, None, refused.message), outcome)
+    report.outcome = Outcome.WRITTEN
     report.batch_id = batch.pk
     return report
 
@@ -159,7 +165,6 @@ def _use_jemalloc() -> None:
 def _check(
     file: IO[bytes] | bytes,
     *,
-    dry_run: bool,
     skip_invalid: bool,
     encoding: str | None,
     delimiter: str | None,
@@ -173,7 +178,6 @@ def _check(
         file_name=file_name if file_name is not None else getattr(file, "name", ""),
         file_size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
-        dry_run=dry_run,
         skip_invalid=skip_invalid,
     )
     duplicate = ImportBatch.objects.imported_before(report.sha256)
@@ -183,7 +187,7 @@ def _check(
     try:
         table = read_csv(data, encoding=encoding, delimiter=delimiter)
     except FileRefused as refused:
-        return _refuse_file(report, refused.error)
+        return _refuse(report, refused.error)
     del data
     report.header = table.header
     positions = _read_header(report, table)
@@ -196,7 +200,7 @@ def _read_header(report: ImportReport, table: CsvTable) -> dict[str, int] | None
     """The known columns' positions, with warnings about the others; None when
     the header refuses the file."""
     if not table.header:
-        _refuse_file(
+        _refuse(
             report,
             RowError(
                 1,
@@ -210,7 +214,7 @@ def _read_header(report: ImportReport, table: CsvTable) -> dict[str, int] | None
     positions, unknown, header_errors = map_header(table.header, 1)
     if header_errors:
         report.errors.extend(header_errors)
-        report.fatal = True
+        report.outcome = Outcome.REFUSED_FILE
         return None
     if unknown:
         report.warnings.append(f"Ignored unknown columns: {', '.join(unknown)}.")
@@ -245,18 +249,23 @@ def _compare(
     report.created, report.updated = plan.created, plan.updated
     report.unchanged = unchanged
     report.plan = plan
+    if errors and not report.skip_invalid:
+        report.outcome = Outcome.REFUSED_ROWS
 
 
-def _refuse_file(report: ImportReport, error: RowError) -> ImportReport:
+def _refuse(
+    report: ImportReport, error: RowError, outcome: Outcome = Outcome.REFUSED_FILE
+) -> ImportReport:
     report.errors.append(error)
-    report.fatal = True
+    report.outcome = outcome
     return report
 
 
 def _refuse_duplicate(report: ImportReport) -> ImportReport:
     # Applying a file again would undo the edits made since, or bring back
     # customers removed since: only on purpose.
-    report.errors.append(
+    return _refuse(
+        report,
         RowError(
             None,
             None,
@@ -264,14 +273,13 @@ def _refuse_duplicate(report: ImportReport) -> ImportReport:
             f"Already imported as batch #{report.duplicate_of}: importing it again "
             f"would create {report.created} and update {report.updated} customers. "
             "Nothing was written.",
-        )
+        ),
+        Outcome.DUPLICATE,
     )
-    report.fatal = report.refused_duplicate = True
-    return report
 
 
 def _record_and_apply(
-    report: ImportReport, *, user: Actor, force: bool, progress: Progress
+    report: ImportReport, *, user: User | None, force: bool, progress: Progress
 ) -> ImportReport:
     batch = record_batch(report, user=user)
     try:
@@ -280,14 +288,14 @@ def _record_and_apply(
         )
     except BatchRefused as refused:
         batch.delete()  # and its rows: nothing of this import is kept
-        message = refused.message
-        if isinstance(refused, BatchOutdated):
-            message = (
-                "Customers changed while this file was being imported, so nothing "
-                "was written; import it again."
-            )
-        return _refuse_file(report, RowError(None, None, None, message))
-    report.written = True
+        if not isinstance(refused, BatchOutdated):
+            return _refuse(report, RowError(None, None, None, refused.message))
+        message = (
+            "Customers changed while this file was being imported, so nothing "
+            "was written; import it again."
+        )
+        return _refuse(report, RowError(None, None, None, message), Outcome.CONFLICT)
+    report.outcome = Outcome.WRITTEN
     report.batch_id = batch.pk
     return report
 

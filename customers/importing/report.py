@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from customer_flow.lib.formulas import neutralise_formula
+from customer_flow.lib.outcomes import Outcome
 from customer_flow.lib.row_errors import RowError
 from customers.models import ImportBatch, ImportBatchRow
 
@@ -63,8 +65,8 @@ class ImportReport:
     file_name: str = ""
     file_size: int = 0
     sha256: str = ""
-    dry_run: bool = False
     skip_invalid: bool = False
+    outcome: Outcome = Outcome.CHECKED
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -73,11 +75,6 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     duplicate_of: int | None = None
     """an applied batch of the very same file (by SHA-256), if any"""
-    refused_duplicate: bool = False
-    """refused because it would write that file again (see ``force``)"""
-    fatal: bool = False
-    """the file as a whole was refused (unreadable, header, concurrent change)"""
-    written: bool = False
     batch_id: int | None = None
     write_seconds: float | None = None
     """how long the write transaction lasted (on SQLite: held the write lock)"""
@@ -89,7 +86,17 @@ class ImportReport:
     @property
     def refused(self) -> bool:
         """Nothing is written because of errors."""
-        return self.fatal or (bool(self.errors) and not self.skip_invalid)
+        return self.outcome.refused
+
+    @property
+    def fatal(self) -> bool:
+        """Refused as a whole, not for its rows (unreadable, header, imported
+        before, concurrent change)."""
+        return self.refused and self.outcome is not Outcome.REFUSED_ROWS
+
+    @property
+    def written(self) -> bool:
+        return self.outcome is Outcome.WRITTEN
 
     @property
     def counts(self) -> str:
@@ -104,9 +111,38 @@ class ImportReport:
             return "refused, nothing written: the file could not be imported"
         if self.refused:
             return f"refused, nothing written (would be {self.counts})"
-        if self.dry_run:
+        if self.outcome is Outcome.CHECKED:
             return f"would be {self.counts}"
         return self.counts
+
+    def exit_message(self) -> str | None:
+        """Why ``import_customers`` fails, or None when it did its job."""
+        if self.outcome is Outcome.DUPLICATE:
+            return (
+                f"Already imported as batch #{self.duplicate_of}; nothing was "
+                "written. Use --force to import it again."
+            )
+        if self.outcome is Outcome.REFUSED_ROWS:
+            rows = ngettext(
+                "%(count)d invalid row", "%(count)d invalid rows", self.invalid
+            ) % {"count": self.invalid}
+            return (
+                f"File refused: {rows}; nothing was written. Fix them, or use "
+                "--skip-invalid to import the valid rows."
+            )
+        if self.refused:
+            return "File refused; nothing was written."
+        return None
+
+    def error_lines(self, limit: int | None) -> list[str]:
+        """The errors, one per line: the first ``limit`` and how many more."""
+        lines = [str(error) for error in self.errors[:limit]]
+        if limit is not None and len(self.errors) > limit:
+            lines.append(
+                f"… and {len(self.errors) - limit} more errors "
+                "(--report FILE lists every rejected row)."
+            )
+        return lines
 
 
 def write_rejected_rows(report: ImportReport, file: IO[str]) -> int:

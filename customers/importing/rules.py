@@ -105,46 +105,63 @@ def validate_rows(
         if key not in positions:
             continue
         raw = table.columns.column(positions[key])
-        accepted, cleaned = fast_check(key, raw)
-        slow = np.flatnonzero(~accepted)
-        if len(slow):
-            replacements = []
-            for index, value in zip(
-                slow.tolist(), raw.take(slow).to_pylist(), strict=True
-            ):
-                try:
-                    replacements.append(clean_cell(key, value))
-                except ValidationError as error:
-                    replacements.append(None)
-                    invalid[index] = True
-                    errors.append(
-                        RowError(
-                            int(table.lines[index]),
-                            COLUMNS[key],
-                            value,
-                            " ".join(error.messages),
-                        )
-                    )
-            cleaned = pc.replace_with_mask(
-                cleaned, pa.array(~accepted), pa.array(replacements, cleaned.type)
-            )
-        values[key] = cleaned
+        values[key] = _clean_column(key, raw, table.lines, invalid, errors)
         progress("validating", count * len(values) // len(positions), count)
-
-    header = table.header
     for row, column in table.stray_quotes.items():
         invalid[row] = True
         errors.append(
             RowError(
                 int(table.lines[row]),
-                _column_label(header, column, positions),
+                _column_label(table.header, column, positions),
                 None,
                 "Text after a closing quote: a quote inside a quoted value must be "
                 'doubled ("").',
             )
         )
-
     email_lower = lower_emails(values["email"])
+    _refuse_duplicates(values, email_lower, table.lines, invalid, errors)
+    return Validated(table.lines, values, email_lower, invalid, errors)
+
+
+def _clean_column(
+    key: str,
+    raw: pa.ChunkedArray,
+    lines: np.ndarray,
+    invalid: np.ndarray,
+    errors: list[RowError],
+) -> pa.Array:
+    """One column's values, cleaned: the fast path, then the shared rules for
+    the values it does not accept. Refused values are null, their rows marked
+    ``invalid`` and the reasons added to ``errors``."""
+    accepted, cleaned = fast_check(key, raw)
+    slow = np.flatnonzero(~accepted)
+    if not len(slow):
+        return cleaned
+    replacements = []
+    for index, value in zip(slow.tolist(), raw.take(slow).to_pylist(), strict=True):
+        try:
+            replacements.append(clean_cell(key, value))
+        except ValidationError as error:
+            replacements.append(None)
+            invalid[index] = True
+            errors.append(
+                RowError(
+                    int(lines[index]), COLUMNS[key], value, " ".join(error.messages)
+                )
+            )
+    return pc.replace_with_mask(
+        cleaned, pa.array(~accepted), pa.array(replacements, cleaned.type)
+    )
+
+
+def _refuse_duplicates(
+    values: dict[str, pa.Array],
+    email_lower: pa.Array,
+    lines: np.ndarray,
+    invalid: np.ndarray,
+    errors: list[RowError],
+) -> None:
+    """Every row whose ID, or email ignoring case, is also on another row."""
     for key, keys, describe in [
         ("id", values["id"], "The ID {} is also on {}."),
         (
@@ -156,17 +173,16 @@ def validate_rows(
         for value, rows in duplicates(keys).items():
             for row in rows:
                 shown = values["email"][row].as_py() if key == "email" else value
-                others = [int(table.lines[other]) for other in rows if other != row]
+                others = [int(lines[other]) for other in rows if other != row]
                 invalid[row] = True
                 errors.append(
                     RowError(
-                        int(table.lines[row]),
+                        int(lines[row]),
                         COLUMNS[key],
                         None,
                         describe.format(shown, describe_lines(others)),
                     )
                 )
-    return Validated(table.lines, values, email_lower, invalid, errors)
 
 
 def _column_label(header: list[str], column: int, positions: dict[str, int]) -> str:

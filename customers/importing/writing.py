@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -13,10 +14,13 @@ from django.utils import timezone
 
 from customer_flow.lib.bulk_sql import insert_rows, reset_id_sequences
 from customer_flow.lib.history_rows import insert_history_rows
-from customer_flow.lib.users import Actor, recorded_user
+from customer_flow.lib.users import recorded_user
 from customers.importing.columns import COLUMNS, PLAN_SCHEMA, STAGED_COLUMNS
 from customers.importing.report import Plan, Progress, no_progress
 from customers.models import Customer, ImportBatch, ImportBatchRow
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 _STAGE = "customer_import_stage"
 
@@ -29,7 +33,7 @@ def write_plan(
     plan: Plan,
     *,
     batch: ImportBatch,
-    by: Actor = None,
+    by: User | None = None,
     progress: Progress = no_progress,
 ) -> float:
     """Write the plan in one transaction, with a history row per customer, and
@@ -96,18 +100,16 @@ def _apply_stage(cursor: CursorWrapper, plan: Plan, batch: ImportBatch) -> None:
     _insert_customers(cursor, new_values)
     # History rows: a new customer's row is what was just inserted (no need to
     # read it back); an updated customer's is read from the table.
-    history = {
-        "date": now,
-        "reason": f"Import #{batch.pk}: {batch.file_name}"[:100],
-        "user_id": batch.applied_by_id,
-    }
+    reason = f"Import #{batch.pk}: {batch.file_name}"[:100]
     insert_history_rows(
         cursor,
         Customer,
         source=f"{_STAGE} AS c WHERE c.version IS NULL ORDER BY c.pos",
         history_type="+",
+        date=now,
+        reason=reason,
+        user_id=batch.applied_by_id,
         values={**new_values, "import_batch_id": batch.pk},
-        **history,
     )
     if plan.updated:
         insert_history_rows(
@@ -116,8 +118,10 @@ def _apply_stage(cursor: CursorWrapper, plan: Plan, batch: ImportBatch) -> None:
             source=f"{_STAGE} AS s JOIN {_customers()} AS c ON c.id = s.id "
             "WHERE s.version IS NOT NULL ORDER BY s.pos",
             history_type="~",
+            date=now,
+            reason=reason,
+            user_id=batch.applied_by_id,
             values={"import_batch_id": batch.pk},
-            **history,
         )
 
 
@@ -172,16 +176,16 @@ def _update_customers(cursor: CursorWrapper, updates: int, now: datetime) -> Non
         raise ConcurrentChange
 
 
-def _new_customer_values(now: datetime) -> dict[str, object]:
+def _new_customer_values(now: datetime) -> dict[str, Any]:
     """The columns of a new customer that the file does not give: the import's
     time, or the field's default (so a field added to Customer later needs no
     change here)."""
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for field in Customer._meta.concrete_fields:
         if field.column in COLUMNS:  # from the file
             continue
         if field.attname in ("created_at", "updated_at"):
-            value: object = connection.ops.adapt_datetimefield_value(now)
+            value: Any = connection.ops.adapt_datetimefield_value(now)
         elif field.attname == "archived_at":
             value = None
         else:
@@ -190,7 +194,7 @@ def _new_customer_values(now: datetime) -> dict[str, object]:
     return values
 
 
-def _insert_customers(cursor: CursorWrapper, new_values: dict[str, object]) -> None:
+def _insert_customers(cursor: CursorWrapper, new_values: dict[str, Any]) -> None:
     quote = connection.ops.quote_name
     columns, expressions = [], []
     for field in Customer._meta.concrete_fields:
