@@ -82,6 +82,14 @@ def make_ticket(db, make_customer, make_ticket_type) -> Callable[..., Ticket]:
 
 
 @pytest.fixture
+def ada_and_bob(make_customer):
+    """Customers 1 (Ada, with a phone) and 2 (Bob, without), as the import tests'
+    files expect."""
+    make_customer(id=1, name="Ada", email="ada@example.com", phone="020 7946 0001")
+    make_customer(id=2, name="Bob", email="bob@example.com", phone="")
+
+
+@pytest.fixture
 def lead_client(client, lead):
     client.force_login(lead)
     return client

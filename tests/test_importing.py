@@ -448,6 +448,7 @@ likely = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", sorted(FAST_PATTERNS))
 @settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())

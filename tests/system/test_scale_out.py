@@ -112,6 +112,7 @@ class Browser:
             return response.read().decode()
 
 
+@pytest.mark.slow
 def test_a_session_and_a_write_made_on_one_server_are_seen_by_the_other(
     two_servers, admin_user
 ):
