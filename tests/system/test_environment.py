@@ -14,6 +14,8 @@ READS = [
     re.compile(r'env_[a-z]+\(\s*"([A-Z0-9_]+)"'),  # settings' env_bool, env_list
 ]
 MAKE_VARIABLE = re.compile(r"^([A-Z0-9_]+)\s*\?=", re.MULTILINE)
+# Read but not configuration: set by Django's autoreloader in its child process.
+INTERNAL = {"RUN_MAIN"}
 
 
 def variables_read() -> set[str]:
@@ -24,7 +26,7 @@ def variables_read() -> set[str]:
             for pattern in READS:
                 names.update(pattern.findall(text))
     names.update(MAKE_VARIABLE.findall((ROOT / "Makefile").read_text()))
-    return names
+    return names - INTERNAL
 
 
 def test_the_scan_finds_the_variables_of_settings_gunicorn_and_make():
