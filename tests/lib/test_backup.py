@@ -7,6 +7,7 @@ import sys
 import time
 from contextlib import closing
 
+import pytest
 from django.conf import settings
 
 WRITER = """
@@ -42,6 +43,7 @@ def _manage(*args: str, database: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_backup_taken_during_writes_is_a_consistent_copy_that_opens(tmp_path):
     live = tmp_path / "live.sqlite3"
     database = f"sqlite:///{live}"
