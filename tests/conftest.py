@@ -164,30 +164,3 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"report_{report.when}", report)
     return report
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # pytest-django runs the transactional tests after the others, in file order.
-    # A test with serialized_rollback (the browser tests) starts by restoring the
-    # database as the migrations left it, which fails once another transactional
-    # test has flushed it (content types come back with new IDs). So those run
-    # first among the transactional tests, wherever their files are.
-    def restores_first(item: pytest.Item) -> bool:
-        marker = item.get_closest_marker("django_db")
-        return not (marker and marker.kwargs.get("serialized_rollback"))
-
-    transactional = [i for i, item in enumerate(items) if _transactional(item)]
-    if transactional:
-        start, end = transactional[0], transactional[-1] + 1
-        items[start:end] = sorted(items[start:end], key=restores_first)
-
-
-def _transactional(item: pytest.Item) -> bool:
-    marker = item.get_closest_marker("django_db")
-    fixtures = getattr(item, "fixturenames", [])
-    return bool(
-        (marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)))
-        or "transactional_db" in fixtures
-        or "live_server" in fixtures
-    )
