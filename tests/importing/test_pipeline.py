@@ -231,6 +231,7 @@ customers = st.lists(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @settings(max_examples=40, deadline=None)
 @given(rows=customers)

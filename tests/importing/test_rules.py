@@ -75,6 +75,7 @@ likely = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", sorted(FAST_PATTERNS))
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
