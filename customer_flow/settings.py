@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before any view middleware reads the body (the CSRF check does).
+    "customer_flow.body_limits.RequestBodyLimitMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -198,12 +200,29 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Uploads: refuse anything bigger than this before it reaches a view.
+# Request bodies (customer_flow/body_limits.py, docs/security.md): refused by their
+# Content-Length, and by counting, before anything parses them. Upload endpoints
+# store files up to their own limit, for users holding their permission only.
+ANONYMOUS_BODY_MAX_BYTES = int(os.environ.get("ANONYMOUS_BODY_MAX_BYTES", "16384"))
+REQUEST_BODY_MAX_BYTES = int(
+    os.environ.get("REQUEST_BODY_MAX_BYTES", str(1024 * 1024))
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_UPLOAD_MAX_BYTES = int(
     os.environ.get("IMPORT_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))
 )
+# Upload endpoints of views we do not write (for our own: @accepts_upload).
+UPLOAD_ENDPOINTS = {
+    "admin:customers_customer_import": {
+        "permission": "customers.import_customer",
+        "max_bytes": "IMPORT_UPLOAD_MAX_BYTES",
+    },
+    "admin:tickets_tickettype_import": {
+        "permission": "tickets.import_tickettype",
+        "max_bytes": "IMPORT_UPLOAD_MAX_BYTES",
+    },
+}
 
 # Internationalisation -----------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -15,11 +15,10 @@ from django.contrib.auth.decorators import permission_required
 from django.db.models import Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from customer_flow.body_limits import accepts_upload, upload_too_large
 from customer_flow.paging import CappedList, paginate
-from customer_flow.uploads import LimitedUploadHandler
 from customers.forms import ApplyBatchForm, ImportUploadForm, RevertBatchForm
 from customers.models import Customer, ImportBatch, ImportBatchRow
 from customers.reverting import (
@@ -35,24 +34,18 @@ Kind = ImportBatchRow.Kind
 SHOWN_CONFLICTS = 50
 
 
+# The size limit is in place before anything reads the body (the CSRF check
+# does): RequestBodyLimitMiddleware reads it from this mark.
+@accepts_upload(permission=PERMISSION, max_bytes="IMPORT_UPLOAD_MAX_BYTES")
 @permission_required(PERMISSION, raise_exception=True)
-@csrf_exempt
 def batch_upload(request: HttpRequest) -> HttpResponse:
-    # The size limit must be in place before anything reads the request body,
-    # and the CSRF check reads it: so the check runs inside, after this.
-    handler = LimitedUploadHandler(request, limit=settings.IMPORT_UPLOAD_MAX_BYTES)
-    request.upload_handlers.insert(0, handler)
-    return _batch_upload(request, handler)
-
-
-@csrf_protect
-def _batch_upload(request: HttpRequest, handler: LimitedUploadHandler) -> HttpResponse:
     limit = settings.IMPORT_UPLOAD_MAX_BYTES
     if request.method != "POST":
         form = ImportUploadForm(limit=limit)
         return render(request, "customers/import_form.html", {"form": form})
+    too_large = upload_too_large(request)
     form = ImportUploadForm(
-        request.POST, request.FILES, limit=limit, too_large=handler.too_large
+        request.POST, request.FILES, limit=limit, too_large=too_large
     )
     errors = []
     if form.is_valid():
@@ -74,7 +67,7 @@ def _batch_upload(request: HttpRequest, handler: LimitedUploadHandler) -> HttpRe
         "errors": errors,
         "encoding_hint": any("--encoding" in error.message for error in errors),
     }
-    status = 413 if handler.too_large else 200
+    status = 413 if too_large else 200
     return render(request, "customers/import_form.html", context, status=status)
 
 
