@@ -160,7 +160,13 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The lockout page says when the lock ends (customer_flow/accounts.py).
+AXES_LOCKOUT_CALLABLE = "customer_flow.accounts.lockout_response"
+# Behind a reverse proxy, the number of proxies of ours in front of the app: the
+# client's address is then read from X-Forwarded-For that far from the right.
+# 0 (the default): REMOTE_ADDR, and X-Forwarded-For is ignored.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "customer_flow.accounts.client_ip"
 AXES_VERBOSE = False
 
 # Sessions live in the database so any process on any machine can serve any request.
