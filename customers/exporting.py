@@ -4,8 +4,9 @@ Rows stream from the database in chunks, so exporting a million customers holds
 only one chunk in memory.
 
 Formula neutralisation (OWASP CSV injection): in CSV and XLSX, a text cell that
-begins with ``=``, ``+``, ``-``, ``@``, tab, CR or NUL gets a ``'`` in front, so a
-spreadsheet shows it as text instead of running it. That includes international
+begins with ``=``, ``+``, ``-``, ``@``, tab, CR or NUL, also after leading
+whitespace (``"  =2+3"``), gets a ``'`` in front, so a spreadsheet shows it as
+text instead of running it. That includes international
 phone numbers: ``+44 20 7946 0958`` is written ``'+44 20 7946 0958`` (a spreadsheet
 shows the number, without the quote). The importer removes that one quote again, so
 every value round-trips: export, import and export give the same bytes. JSON is
@@ -28,10 +29,11 @@ from customer_flow.sqlite_scans import unmapped
 CSV_HEADER = ["ID", "Name", "Email", "Phone"]
 XLSX_MAX_ROWS = 1_048_575  # a worksheet's rows, less the header
 
-# OWASP CSV injection: a cell starting with one of these may run as a formula.
+# OWASP CSV injection: a cell starting with one of these may run as a formula,
+# also after leading whitespace (spreadsheets trim it: "  =2+3" is a formula).
 # Cells that already start with quotes before a trigger get one more quote, so
 # restore_formula() undoes neutralise_formula() exactly and values round-trip.
-_FORMULA_RE = re.compile(r"^'*[=+\-@\t\r\x00]")
+_FORMULA_RE = re.compile(r"^'*\s*[=+\-@\t\r\x00]")
 _RISKY_FIRST = frozenset("=+-@\t\r\x00'")
 _CHUNK = 10_000
 
@@ -40,7 +42,8 @@ Progress = Callable[[str, int, int], None]
 
 def neutralise_formula(value: str) -> str:
     """Prefix ``'`` to a cell a spreadsheet would read as a formula."""
-    if value[:1] in _RISKY_FIRST and _FORMULA_RE.match(value):
+    first = value[:1]
+    if (first in _RISKY_FIRST or first.isspace()) and _FORMULA_RE.match(value):
         return f"'{value}"
     return value
 
