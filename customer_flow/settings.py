@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "customer_flow",
@@ -74,6 +77,8 @@ MIDDLEWARE = [
     # Before any view middleware reads the body (the CSRF check does).
     "customer_flow.body_limits.RequestBodyLimitMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "customer_flow.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -170,6 +175,14 @@ AXES_LOCKOUT_CALLABLE = "customer_flow.accounts.lockout_response"
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "customer_flow.accounts.client_ip"
 AXES_VERBOSE = False
+
+# Two-factor sign-in (django-otp, customer_flow/two_factor.py): required for
+# superusers and these groups while TWO_FACTOR_REQUIRED is on; optional for others.
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", True)
+TWO_FACTOR_REQUIRED_GROUPS = ["Support leads"]
+# With DEBUG on only: the demo login `make run` creates need not set it up.
+TWO_FACTOR_DEBUG_EXEMPT = ["demo"]
+OTP_TOTP_ISSUER = "Customer Flow"
 
 # Sessions live in the database so any process on any machine can serve any request.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

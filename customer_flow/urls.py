@@ -27,6 +27,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("healthz", views.healthz, name="healthz"),
+    path("account/two-factor/", include("customer_flow.two_factor_urls")),
     path("customers/", include("customers.urls")),
     path("tickets/", include("tickets.urls")),
     path("admin/", admin.site.urls),
