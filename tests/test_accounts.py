@@ -121,3 +121,8 @@ def test_a_wrong_old_password_says_so_and_the_right_one_works(agent_client, agen
     assert _change(agent_client, PASSWORD).status_code == 302
     agent.refresh_from_db()
     assert agent.check_password("a much longer new passphrase")
+
+
+def test_a_wrong_password_is_said_once_on_the_sign_in_page(client, agent):
+    response = sign_in(client, "wrong")
+    assert response.text.count("Please enter a correct username and password") == 1
