@@ -40,7 +40,7 @@ class CustomerAdmin(ImporterAdminMixin, SimpleHistoryAdmin):
     resource_classes = [CustomerResource]
     import_formats = [RawImportFormat]
     export_formats = [SafeCSV, SafeXLSX, PlainJSON]
-    list_display = ["id", "name", "email", "phone", "archived_at", "updated_at"]
+    list_display = ["id", "name", "email", "phone", "archived", "updated_at"]
     list_display_links = ["id", "name"]
     # Prefix and exact searches use indexes; a substring search scans every row.
     search_fields = ["=id", "^name", "^email", "^phone"]
@@ -50,6 +50,13 @@ class CustomerAdmin(ImporterAdminMixin, SimpleHistoryAdmin):
     show_full_result_count = False
     list_per_page = 50
     actions = ["archive", "restore"]
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
+    @admin.display(boolean=True, description="Archived", ordering="archived_at")
+    def archived(self, customer: Customer) -> bool:
+        return customer.is_archived
 
     @property
     def import_help(self) -> str:
