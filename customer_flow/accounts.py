@@ -88,7 +88,9 @@ class ThrottledPasswordChangeForm(PasswordChangeForm):
     """The old password is checked through ``authenticate()``, so a wrong one
     counts as a failed sign-in and the account locks as sign-in does."""
 
-    def __init__(self, user: Any, *args: Any, request: HttpRequest, **kwargs: Any):
+    def __init__(
+        self, user: Any, *args: Any, request: HttpRequest, **kwargs: Any
+    ) -> None:
         super().__init__(user, *args, **kwargs)
         self.request = request
 

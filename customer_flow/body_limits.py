@@ -39,7 +39,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import Resolver404, ResolverMatch, resolve
 
-from customer_flow.uploads import LimitedUploadHandler
+from customer_flow.lib.uploads import LimitedUploadHandler
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 
@@ -162,7 +162,7 @@ class RequestBodyLimitMiddleware:
         policy = self._policy(request)
         if policy is not None and request.user.has_perm(policy.permission):
             limiter = LimitedUploadHandler(request, limit=policy.limit())
-            request.upload_handlers.insert(0, limiter)
+            request.upload_handlers = [limiter, *request.upload_handlers]
             return self.get_response(request)
         if request.user.is_authenticated:
             limit = settings.REQUEST_BODY_MAX_BYTES
@@ -171,8 +171,8 @@ class RequestBodyLimitMiddleware:
         if length > limit:
             return _refused(request, limit)
         request.upload_handlers = [DropFiles(request), *request.upload_handlers]
-        stream = CountingStream(request._stream, limit=limit)  # type: ignore[attr-defined]
-        request._stream = stream  # type: ignore[attr-defined]
+        stream = CountingStream(request._stream, limit=limit)
+        request._stream = stream  # type: ignore[assignment]
         response = self.get_response(request)
         return _refused(request, limit) if stream.refused else response
 

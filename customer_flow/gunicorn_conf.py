@@ -5,7 +5,7 @@ add workers or machines freely; they only need the same DATABASE_URL and SECRET_
 
 Threaded workers (``gthread``): a client that sends its request slowly holds one
 thread, not a whole worker, so a handful of slow clients cannot stop the service
-(tests/test_deployment.py opens ten). For many hostile slow clients, put the
+(tests/system/test_deployment.py opens ten). For many hostile slow clients, put the
 buffering front server of docs/deployment.md in front: it reads each request
 completely before passing it on.
 """

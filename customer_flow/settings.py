@@ -69,7 +69,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "customer_flow.middleware.NoStoreMiddleware",
+    "customer_flow.lib.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -84,7 +84,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
-    "customer_flow.middleware.DatabaseWriteRefusedMiddleware",
+    "customer_flow.lib.middleware.DatabaseWriteRefusedMiddleware",
 ]
 
 ROOT_URLCONF = "customer_flow.urls"

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from customer_flow.body_limits import accepts_upload, upload_too_large
-from customer_flow.paging import CappedList, paginate
+from customer_flow.lib.paging import CappedList, paginate
 from customers.forms import ApplyBatchForm, ImportUploadForm, RevertBatchForm
 from customers.models import Customer, ImportBatch, ImportBatchRow
 from customers.reverting import (

@@ -2,22 +2,22 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from customer_flow import changelog
-from customer_flow.paging import CappedList, paginate
+from customer_flow.lib import changelog
+from customer_flow.lib.http import AuthenticatedHttpRequest
+from customer_flow.lib.paging import CappedList, paginate
 from customers.models import Customer
 from tickets.forms import CommentForm, TicketChangeForm, TicketFilterForm, TicketForm
-from tickets.models import Ticket, TicketType
+from tickets.models import Ticket, TicketQuerySet, TicketType
 
 TIMELINE_COMMENTS = 200
 
 
 @permission_required("tickets.view_ticket", raise_exception=True)
-def ticket_list(request: HttpRequest) -> HttpResponse:
+def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = TicketFilterForm(request.GET)
     tickets = form.filter(Ticket.objects.all(), request.user)
     page = paginate(
@@ -28,7 +28,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("tickets.add_ticket", raise_exception=True)
-def ticket_create(request: HttpRequest, customer_pk: int) -> HttpResponse:
+def ticket_create(request: AuthenticatedHttpRequest, customer_pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=customer_pk)
     if customer.is_archived:
         messages.error(request, "Restore this customer before opening a ticket.")
@@ -52,7 +52,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("tickets.add_ticketcomment", raise_exception=True)
 @require_POST
-def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_comment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ticket = get_object_or_404(_tickets(), pk=pk)
     form = CommentForm(request.POST)
     if not form.is_valid():
@@ -84,13 +84,13 @@ def tickettype_list(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/tickettype_list.html", {"types": types})
 
 
-def _tickets() -> QuerySet:
+def _tickets() -> TicketQuerySet:
     return Ticket.objects.select_related(
         "customer", "ticket_type", "assignee", "opened_by"
     )
 
 
-def _untracked(ticket: Ticket, changes: list[changelog.Entry]) -> list:
+def _untracked(ticket: Ticket, changes: list[changelog.Entry]) -> list[changelog.Entry]:
     """What the ticket's own fields tell when its history does not (tickets written
     in bulk by seed_demo or an import have no history rows)."""
     entries = []
