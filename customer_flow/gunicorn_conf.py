@@ -17,11 +17,17 @@ bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+# A worker takes no more connections than it has threads: a connection it cannot
+# serve at once stays in the listen queue for a worker that can, instead of waiting
+# behind slow clients in this worker's queue.
+worker_connections = threads
 # A worker that stops answering its heartbeat for this long is restarted.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
-# How long an idle kept-alive connection is held (in the poller, not a thread).
-keepalive = 5
+# No keep-alive (the front server opens a connection per request; a kept-alive
+# idle connection would hold one of the worker's slots). This also cuts off a
+# connection that sends nothing within gunicorn's 5 s wait for data.
+keepalive = 0
 # Refuse oversized request lines and headers before Django sees them.
 limit_request_line = 8190
 limit_request_fields = 100
