@@ -168,15 +168,17 @@ def _locust(env: dict[str, str], options: argparse.Namespace, port: int, out: Pa
             "--only-summary",
             "--loglevel",
             "WARNING",
+            "--sessions-file",
+            str(out / "sessions.json"),
+            "--acks-file",
+            str(out / "acks.json"),
+            "--seed-customers",
+            str(SEED_CUSTOMERS),
+            "--seed-tickets",
+            str(SEED_TICKETS),
         ],
         cwd=ROOT,
-        env={
-            **env,
-            "LOAD_ACKS_FILE": str(out / "acks.json"),
-            "LOAD_SESSIONS_FILE": str(out / "sessions.json"),
-            "LOAD_SEED_CUSTOMERS": str(SEED_CUSTOMERS),
-            "LOAD_SEED_TICKETS": str(SEED_TICKETS),
-        },
+        env=env,
     )
 
 

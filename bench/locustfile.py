@@ -3,16 +3,15 @@
 The mix of the earlier hand-written generator: browse the customer list, search,
 open customers and tickets, edit customers and tickets, comment. Each simulated
 person is ``load<N>``, signed in beforehand by the runner (its session cookie is
-in ``LOAD_SESSIONS_FILE``), and edits only their own customers and tickets, so
+in ``--sessions-file``), and edits only their own customers and tickets, so
 every acknowledged write (a redirect after the POST) must be in the database
-afterwards: they are appended to ``LOAD_ACKS_FILE`` for the runner to check.
+afterwards: they are written to ``--acks-file`` for the runner to check.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import os
 import random
 import re
 import threading
@@ -21,8 +20,6 @@ from typing import Any
 
 from locust import HttpUser, constant, events, task
 
-SEED_CUSTOMERS = int(os.environ.get("LOAD_SEED_CUSTOMERS", "20000"))
-SEED_TICKETS = int(os.environ.get("LOAD_SEED_TICKETS", "5000"))
 CUSTOMERS_PER_USER = 20
 TICKETS_PER_USER = 10
 SEARCHES = ["ann", "smi", "john", "mar", "@example", "555", "12"]
@@ -81,12 +78,18 @@ def _ack(kind: str, pk: int, value: str) -> None:
         _acks.append({"kind": kind, "pk": pk, "value": value})
 
 
+@events.init_command_line_parser.add_listener
+def _arguments(parser: Any) -> None:
+    parser.add_argument("--sessions-file", required=True, help="session cookies")
+    parser.add_argument("--acks-file", required=True, help="acknowledged writes")
+    parser.add_argument("--seed-customers", type=int, default=20_000)
+    parser.add_argument("--seed-tickets", type=int, default=5_000)
+
+
 @events.test_stop.add_listener
-def _write_acks(**_: Any) -> None:
-    path = os.environ.get("LOAD_ACKS_FILE")
-    if path:
-        with open(path, "w", encoding="utf-8") as file:
-            json.dump(_acks, file)
+def _write_acks(environment: Any, **_: Any) -> None:
+    with open(environment.parsed_options.acks_file, "w", encoding="utf-8") as file:
+        json.dump(_acks, file)
 
 
 class Staff(HttpUser):
@@ -100,7 +103,12 @@ class Staff(HttpUser):
         first = 1 + self.number * TICKETS_PER_USER
         self.own_tickets = list(range(first, first + TICKETS_PER_USER))
         self.edits = 0
-        with open(os.environ["LOAD_SESSIONS_FILE"], encoding="utf-8") as file:
+        options = self.environment.parsed_options
+        self.seed_customers, self.seed_tickets = (
+            options.seed_customers,
+            options.seed_tickets,
+        )
+        with open(options.sessions_file, encoding="utf-8") as file:
             session = json.load(file)[self.number]
         host = self.client.base_url.split("://")[1].split(":")[0]
         self.client.cookies.set("sessionid", session, domain=host)
@@ -139,7 +147,7 @@ class Staff(HttpUser):
 
     @task(15)
     def customer_detail(self) -> None:
-        pk = self.random.randint(1, SEED_CUSTOMERS)
+        pk = self.random.randint(1, self.seed_customers)
         self.get_allowing_404(f"/customers/{pk}/", name="/customers/ID/")
 
     @task(10)
@@ -149,7 +157,7 @@ class Staff(HttpUser):
 
     @task(10)
     def ticket_detail(self) -> None:
-        pk = self.random.randint(1, SEED_TICKETS)
+        pk = self.random.randint(1, self.seed_tickets)
         self.get_allowing_404(f"/tickets/{pk}/", name="/tickets/ID/")
 
     @task(7)

@@ -455,6 +455,7 @@ likely = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", sorted(FAST_PATTERNS))
 @settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
@@ -504,6 +505,7 @@ customers = st.lists(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @settings(max_examples=40, deadline=None)
 @given(rows=customers)

@@ -22,6 +22,9 @@ from django.test import Client
 
 from tests.databases import database_url
 
+# Each test starts a real gunicorn (and collects the static files first).
+pytestmark = pytest.mark.slow
+
 SLOW_CLIENTS = 10
 
 

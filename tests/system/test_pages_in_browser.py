@@ -24,8 +24,8 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from customers.models import Customer
-from tests.test_access import ALL
-from tests.test_browser import _browser_page
+from tests.system.test_access import ALL
+from tests.system.test_browser import _browser_page
 from tickets.models import Ticket, TicketComment, TicketType
 
 pytestmark = [

@@ -98,7 +98,7 @@ def _no_store(response) -> bool:
 def test_every_page_and_export_with_customer_data_is_never_stored(
     lead_client, make_ticket
 ):
-    from tests.test_access import ALL
+    from tests.system.test_access import ALL
 
     ticket = make_ticket()
     for name, path in ALL:
