@@ -58,7 +58,8 @@ bench: dev-install
 bench-web: dev-install
 	$(PY) bench/web.py
 
-# 20 signed-in staff for 60 s under gunicorn while a 100k-row import runs.
-# SQLite by default; DATABASE_URL=postgres://... runs it on PostgreSQL.
-loadtest: install
-	$(PY) bench/loadtest.py
+# Locust, headless and bounded: 20 signed-in staff for 60 s under gunicorn while a
+# 100k-row import runs; fails on any error or lost write. SQLite by default;
+# DATABASE_URL=postgres://... runs it on PostgreSQL. --profile: py-spy the server.
+loadtest: dev-install
+	$(PY) bench/loadtest.py $(LOADTEST_ARGS)

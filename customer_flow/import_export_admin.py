@@ -23,6 +23,7 @@ from import_export.formats import base_formats
 from import_export.forms import ImportForm
 from import_export.results import InvalidRow, Result, RowResult
 
+from customer_flow.body_limits import upload_too_large
 from customer_flow.lib.formulas import neutralise_formula
 from customers.importing.report import ImportReport
 from tickets.importing import TicketTypeReport
@@ -97,10 +98,16 @@ class PlainJSON(base_formats.JSON):
 
 
 class SizeLimitedImportForm(ImportForm):
+    def __init__(self, *args: Any, too_large: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.too_large = too_large
+        if too_large:  # the file was dropped unread: say why, not "required"
+            self.fields["import_file"].required = False
+
     def clean_import_file(self) -> UploadedFile:
         file = self.cleaned_data["import_file"]
         limit = settings.IMPORT_UPLOAD_MAX_BYTES
-        if file.size > limit:
+        if self.too_large or file.size > limit:
             raise ValidationError(
                 f"This file is larger than {limit:,} bytes; import it with the "
                 "import_customers management command instead."
@@ -148,6 +155,14 @@ class ImporterAdminMixin(ImportExportMixin):
     import_form_class = SizeLimitedImportForm
     import_template_name = "admin/import_with_report.html"
     skip_admin_log = True  # history rows and the import record are the log
+
+    def get_import_form_kwargs(self, request: HttpRequest) -> dict:
+        # RequestBodyLimitMiddleware stopped storing an oversized file
+        # (settings.UPLOAD_ENDPOINTS lists the import pages).
+        kwargs = super().get_import_form_kwargs(request)
+        if upload_too_large(request):
+            kwargs.update(data=request.POST, too_large=True)
+        return kwargs
 
     def add_success_message(self, result: Result, request: HttpRequest) -> None:
         report = result.report

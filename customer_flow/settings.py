@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "customer_flow",
@@ -66,11 +69,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "customer_flow.lib.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before any view middleware reads the body (the CSRF check does).
+    "customer_flow.body_limits.RequestBodyLimitMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "customer_flow.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -159,8 +167,22 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The lockout page says when the lock ends (customer_flow/accounts.py).
+AXES_LOCKOUT_CALLABLE = "customer_flow.accounts.lockout_response"
+# Behind a reverse proxy, the number of proxies of ours in front of the app: the
+# client's address is then read from X-Forwarded-For that far from the right.
+# 0 (the default): REMOTE_ADDR, and X-Forwarded-For is ignored.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "customer_flow.accounts.client_ip"
 AXES_VERBOSE = False
+
+# Two-factor sign-in (django-otp, customer_flow/two_factor.py): required for
+# superusers and these groups while TWO_FACTOR_REQUIRED is on; optional for others.
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", True)
+TWO_FACTOR_REQUIRED_GROUPS = ["Support leads"]
+# With DEBUG on only: the demo login `make run` creates need not set it up.
+TWO_FACTOR_DEBUG_EXEMPT = ["demo"]
+OTP_TOTP_ISSUER = "Customer Flow"
 
 # Sessions live in the database so any process on any machine can serve any request.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -178,7 +200,10 @@ SECURE_HSTS_SECONDS = int(
     os.environ.get("SECURE_HSTS_SECONDS", "31536000" if SECURE_HTTPS else "0")
 )
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+# Preloading is hard to undo (browsers ship the list): only when asked for.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# check --deploy warns when preload is off; off is the deliberate default here.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 )
@@ -200,12 +225,27 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Uploads: refuse anything bigger than this before it reaches a view.
+# Request bodies (customer_flow/body_limits.py, docs/security.md): refused by their
+# Content-Length, and by counting, before anything parses them. Upload endpoints
+# store files up to their own limit, for users holding their permission only.
+ANONYMOUS_BODY_MAX_BYTES = int(os.environ.get("ANONYMOUS_BODY_MAX_BYTES", "16384"))
+REQUEST_BODY_MAX_BYTES = int(os.environ.get("REQUEST_BODY_MAX_BYTES", str(1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_UPLOAD_MAX_BYTES = int(
     os.environ.get("IMPORT_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))
 )
+# Upload endpoints of views we do not write (for our own: @accepts_upload).
+UPLOAD_ENDPOINTS = {
+    "admin:customers_customer_import": {
+        "permission": "customers.import_customer",
+        "max_bytes": "IMPORT_UPLOAD_MAX_BYTES",
+    },
+    "admin:tickets_tickettype_import": {
+        "permission": "tickets.import_tickettype",
+        "max_bytes": "IMPORT_UPLOAD_MAX_BYTES",
+    },
+}
 
 # Internationalisation -----------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from customer_flow import views
+from customer_flow.accounts import ThrottledPasswordChangeView
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -17,7 +18,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",
-        auth_views.PasswordChangeView.as_view(),
+        ThrottledPasswordChangeView.as_view(),
         name="password_change",
     ),
     path(
@@ -26,6 +27,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("healthz", views.healthz, name="healthz"),
+    path("account/two-factor/", include("customer_flow.two_factor_urls")),
     path("customers/", include("customers.urls")),
     path("tickets/", include("tickets.urls")),
     path("admin/", admin.site.urls),

@@ -59,7 +59,7 @@ class CustomerAdmin(ImporterAdminMixin, SimpleHistoryAdmin):
     resource_classes = [CustomerResource]
     import_formats = [RawImportFormat]
     export_formats = [SafeCSV, SafeXLSX, PlainJSON]
-    list_display = ["id", "name", "email", "phone", "archived_at", "updated_at"]
+    list_display = ["id", "name", "email", "phone", "archived", "updated_at"]
     list_display_links = ["id", "name"]
     # Prefix and exact searches use indexes; a substring search scans every row.
     search_fields = ["=id", "^name", "^email", "^phone"]
@@ -71,6 +71,13 @@ class CustomerAdmin(ImporterAdminMixin, SimpleHistoryAdmin):
     actions = ["archive", "restore"]
     import_help = MATCHING_RULE
     confirm_form_class = ConfirmBatchForm
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
+    @admin.display(boolean=True, description="Archived", ordering="archived_at")
+    def archived(self, customer: Customer) -> bool:
+        return customer.is_archived
 
     def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
         # CustomerResource.import_data needs the form: the preview leaves the

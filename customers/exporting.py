@@ -4,8 +4,9 @@ Rows stream from the database in chunks, so exporting a million customers holds
 only one chunk in memory.
 
 Formula neutralisation (OWASP CSV injection): in CSV and XLSX, a text cell that
-begins with ``=``, ``+``, ``-``, ``@``, tab, CR or NUL gets a ``'`` in front, so a
-spreadsheet shows it as text instead of running it. That includes international
+begins with ``=``, ``+``, ``-``, ``@``, tab, CR or NUL, also after leading
+whitespace (``"  =2+3"``), gets a ``'`` in front, so a spreadsheet shows it as
+text instead of running it. That includes international
 phone numbers: ``+44 20 7946 0958`` is written ``'+44 20 7946 0958`` (a spreadsheet
 shows the number, without the quote). The importer removes that one quote again, so
 every value round-trips: export, import and export give the same bytes. JSON is

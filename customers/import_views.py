@@ -15,13 +15,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from customer_flow.body_limits import accepts_upload, upload_too_large
 from customer_flow.lib.http import AuthenticatedHttpRequest
 from customer_flow.lib.paging import CappedList, paginate
 from customer_flow.lib.row_errors import RowError
-from customer_flow.lib.uploads import LimitedUploadHandler
 from customers import importing
 from customers.forms import ApplyBatchForm, ImportUploadForm, RevertBatchForm
 from customers.importing.reverting import (
@@ -39,26 +38,18 @@ Kind = ImportBatchRow.Kind
 SHOWN_CONFLICTS = 50
 
 
+# The size limit is in place before anything reads the body (the CSRF check
+# does): RequestBodyLimitMiddleware reads it from this mark.
+@accepts_upload(permission=PERMISSION, max_bytes="IMPORT_UPLOAD_MAX_BYTES")
 @permission_required(PERMISSION, raise_exception=True)
-@csrf_exempt
 def batch_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
-    # The size limit must be in place before anything reads the request body,
-    # and the CSRF check reads it: so the check runs inside, after this.
-    handler = LimitedUploadHandler(request, limit=settings.IMPORT_UPLOAD_MAX_BYTES)
-    request.upload_handlers = [handler, *request.upload_handlers]
-    return _batch_upload(request, handler)
-
-
-@csrf_protect
-def _batch_upload(
-    request: AuthenticatedHttpRequest, handler: LimitedUploadHandler
-) -> HttpResponse:
     limit = settings.IMPORT_UPLOAD_MAX_BYTES
     if request.method != "POST":
         form = ImportUploadForm(limit=limit)
         return render(request, "customers/import_form.html", {"form": form})
+    too_large = upload_too_large(request)
     form = ImportUploadForm(
-        request.POST, request.FILES, limit=limit, too_large=handler.too_large
+        request.POST, request.FILES, limit=limit, too_large=too_large
     )
     errors: list[RowError] = []
     if form.is_valid():
@@ -78,7 +69,7 @@ def _batch_upload(
         "errors": errors,
         "encoding_hint": any("--encoding" in error.message for error in errors),
     }
-    status = 413 if handler.too_large else 200
+    status = 413 if too_large else 200
     return render(request, "customers/import_form.html", context, status=status)
 
 

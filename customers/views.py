@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
@@ -66,9 +65,12 @@ def customer_export(request: HttpRequest) -> FileResponse:
     text_file.flush()
     text_file.detach()
     file.seek(0)
-    name = f"customers-{timezone.localdate():%Y-%m-%d}.csv"
+    # The name the README and the importer use for this format.
     return FileResponse(
-        file, as_attachment=True, filename=name, content_type="text/csv; charset=utf-8"
+        file,
+        as_attachment=True,
+        filename="id.csv",
+        content_type="text/csv; charset=utf-8",
     )
 
 

@@ -10,8 +10,9 @@ from collections.abc import Callable, Iterator
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.test import override_settings
+from django.test import Client, override_settings
 
+from customer_flow import two_factor
 from customer_flow.serving import running_workers, worker_command
 from customers.models import Customer
 from tests.databases import database_url
@@ -138,6 +139,21 @@ def task_workers(transactional_db) -> Iterator[list[subprocess.Popen[bytes]]]:
     """The background workers of `make run`, running for the whole test."""
     with running_workers(env={**os.environ, "DATABASE_URL": database_url()}) as workers:
         yield workers
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_both_factors(monkeypatch):
+    """``client.force_login(user)`` means signed in, second factor included, as
+    for every persona; tests/test_two_factor.py signs in step by step instead."""
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        session = self.session
+        session[two_factor.SESSION_KEY] = two_factor.DONE
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -346,3 +346,21 @@ def test_export_neutralises_formulas(lead_client, make_customer):
 def test_export_needs_the_export_permission(agent_client):
     response = agent_client.get(reverse("customers:export"))
     assert response.status_code == 403
+
+
+def test_export_is_named_id_csv_as_the_readme_says(lead_client, make_customer):
+    make_customer()
+    response = lead_client.get(reverse("customers:export"))
+    assert response["Content-Disposition"] == 'attachment; filename="id.csv"'
+
+
+def test_a_taken_email_links_to_the_customer_who_has_it(agent_client, make_customer):
+    owner = make_customer(email="ada@example.com")
+    response = agent_client.post(
+        reverse("customers:create"),
+        {"name": "Ada Again", "email": "ADA@example.com", "phone": ""},
+    )
+    link = f'(<a href="{owner.get_absolute_url()}">customer {owner.pk}</a>)'
+    assert f"A customer with this email already exists {link}" in response.text
+    # The error summary at the top links to the field.
+    assert '<a href="#id_email">Email</a>: A customer with this email' in response.text

@@ -64,3 +64,19 @@ def test_database_url_selects_postgresql_or_another_sqlite_file():
 
 def test_production_settings_refuse_to_start_without_a_secret_key():
     assert "SECRET_KEY must be set" in _settings_under({"DEBUG": "false"})
+
+
+def _settings_value(name: str, env: dict[str, str]) -> str:
+    """One setting as a fresh process with only ``env`` reads it."""
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'customer_flow.settings';"
+        f"from django.conf import settings; print(settings.{name})"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+    )
+    return result.stdout.strip() or result.stderr

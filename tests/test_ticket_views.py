@@ -244,3 +244,19 @@ def test_ticket_types_list_runs_a_fixed_number_of_queries(
     # session, user, two for permissions, the types
     with django_assert_max_num_queries(5):
         agent_client.get(reverse("tickets:types"))
+
+
+def test_a_ticket_written_without_history_still_shows_when_it_opened_and_closed(
+    agent_client, make_ticket
+):
+    from django.utils import timezone
+
+    ticket = make_ticket()
+    ticket.set_status("resolved")
+    ticket.save()
+    ticket.history.all().delete()  # as seed_demo writes them: bulk SQL, no history
+    page = agent_client.get(ticket.get_absolute_url()).text
+    assert "Nothing has happened yet" not in page
+    assert "Someone</strong> opened the ticket" in page
+    assert "Someone</strong> marked it resolved" in page
+    assert timezone.localtime(ticket.closed_at).strftime("%-d %b %Y, %H:%M") in page

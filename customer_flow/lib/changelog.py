@@ -11,6 +11,8 @@ from django.db.models import Field, ForeignKey, Model, QuerySet
 # Bookkeeping columns that change on every save and say nothing to a person.
 IGNORED = {"updated_at", "created_at", "closed_at", "version"}
 KINDS = {"+": "created", "~": "changed", "-": "deleted"}
+# Timestamps whose change is an event: (set, cleared) -> what it is called.
+LIFECYCLE = {"archived_at": ("archived", "restored")}
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,14 @@ def entries(history: QuerySet[Any], *, limit: int = 20) -> list[Entry]:
     result = []
     for newer, older in zip(records[:limit], records[1:] + [None], strict=False):
         changes = []
+        kind = KINDS.get(newer.history_type, "changed")
         if older is not None and newer.history_type == "~":
             for f in fields:
                 old, new = getattr(older, f.attname), getattr(newer, f.attname)
-                if old != new:
+                if old != new and f.name in LIFECYCLE:
+                    # A timestamp that says what happened: "archived", "restored".
+                    kind = LIFECYCLE[f.name][new is None]
+                elif old != new:
                     changes.append(
                         Change(
                             str(f.verbose_name).capitalize(),
@@ -70,7 +76,7 @@ def entries(history: QuerySet[Any], *, limit: int = 20) -> list[Entry]:
             Entry(
                 when=newer.history_date,
                 who=user.get_username() if user else "system",
-                kind=KINDS.get(newer.history_type, "changed"),
+                kind=kind,
                 changes=changes,
                 untracked=older is None and newer.history_type == "~",
                 reason=getattr(newer, "history_change_reason", None) or "",

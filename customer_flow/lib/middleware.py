@@ -1,4 +1,5 @@
-"""Turn "the database cannot take writes" into a clear page instead of a 500."""
+"""Project-wide middleware: no caching of pages, and a clear page (instead of a
+500) when the database cannot take writes."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 
 # What SQLite and PostgreSQL say when the database is read-only or out of space.
 _WRITE_REFUSED = (
@@ -46,3 +48,21 @@ class DatabaseWriteRefusedMiddleware:
             response["Retry-After"] = "60"
             return response.render()
         return None
+
+
+class NoStoreMiddleware:
+    """Pages and exports carry customer data: no browser or proxy may keep a copy.
+
+    Every response that passes through the app (static files are served before it,
+    by whitenoise, with their own long cache headers) gets ``Cache-Control:
+    no-store, private``, unless a view set its own.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)  # no-cache, no-store, private
+        return response

@@ -23,6 +23,13 @@ def test_rejected_rows_report_keeps_the_original_columns_plus_line_and_error(db)
     )
 
 
+def test_rejected_rows_report_neutralises_a_formula_after_leading_spaces(db):
+    report = run('ID,Name,Email\n1,"  =2+3",bad\n')
+    out = io.StringIO()
+    write_rejected_rows(report, out)
+    assert out.getvalue().splitlines()[1].startswith("1,'  =2+3,bad,2,")
+
+
 def test_rejected_rows_report_neutralises_formulas_in_the_header_too(db):
     report = run("ID,Name,Email,=HYPERLINK(1)\n1,A,bad,x\n")
     out = io.StringIO()

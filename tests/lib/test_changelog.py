@@ -47,3 +47,12 @@ def test_entries_say_why_when_the_history_row_does(make_customer, agent):
     customer.save()
     newest, created = changelog.entries(customer.history.all())
     assert (newest.reason, created.reason) == ("Undo of import #3", "")
+
+
+def test_archive_and_restore_read_as_events_not_timestamps(make_customer):
+    customer = make_customer(name="Ada")
+    customer.archive()
+    customer.restore()
+    restored, archived, _ = changelog.entries(customer.history.all())
+    assert (archived.kind, archived.changes) == ("archived", [])
+    assert (restored.kind, restored.changes) == ("restored", [])

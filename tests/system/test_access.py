@@ -10,7 +10,17 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 # Pages anyone may see, and account pages every signed-in user may use.
 PUBLIC = {"login", "healthz"}
-ANY_SIGNED_IN_USER = {"logout", "password_change", "password_change_done"}
+ANY_SIGNED_IN_USER = {
+    "logout",
+    "password_change",
+    "password_change_done",
+    "two_factor:manage",
+    "two_factor:setup",
+    "two_factor:verify",
+    "two_factor:codes",
+    "two_factor:renew_codes",
+    "two_factor:disable",
+}
 
 
 def _patterns(resolvers=None, prefix="", namespace=""):

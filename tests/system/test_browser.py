@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import re
 import shutil
+from base64 import b32decode
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connections
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect, sync_playwright
 
+from customer_flow.two_factor import is_required
 from customers.models import Customer, ImportBatch
 
 pytestmark = [
@@ -81,11 +86,22 @@ def no_js_page(request, monkeypatch, live_server):
 
 
 def sign_in(page, username: str) -> None:
+    """Password, then the app's code for users who must use two factors."""
+    user = get_user_model().objects.get(username=username)
+    device = None
+    if is_required(user):
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, name="phone", defaults={"confirmed": True}
+        )
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/login/\?next=/$"))
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    if device is not None:
+        expect(page).to_have_url(re.compile(r"/account/two-factor/verify/"))
+        page.get_by_label("Code").fill(f"{totp(device.bin_key):06d}")
+        page.get_by_role("button", name="Verify").click()
     expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
 
 
@@ -295,4 +311,47 @@ def test_a_lead_previews_applies_and_undoes_an_import(
     expect(history).to_contain_text("Name: Ada Lovelace → Ada")
     page.goto("/customers/?q=cy")
     expect(page.locator("#results")).to_contain_text("No customers match")
+    assert problems == [], problems  # no CSP violation, no script error
+
+
+def test_a_lead_sets_up_two_factors_and_later_signs_in_with_a_recovery_code(
+    browser_page, lead
+):
+    page, problems = browser_page
+    page.goto("/")
+    page.get_by_label("Username").fill("lead")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    # Required for leads: set up an authenticator app first.
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Set up two-factor sign-in"
+    )
+    expect(
+        page.get_by_role("img", name="QR code for your authenticator app")
+    ).to_be_visible()
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    page.get_by_label("Code").fill(f"{totp(b32decode(secret)):06d}")
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    codes = page.get_by_role("list", name="Recovery codes").locator("code")
+    expect(codes).to_have_count(10)
+    recovery = codes.nth(0).inner_text()
+    page.get_by_role("link", name="Continue").click()
+    expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+
+    # The phone is lost: password, then a recovery code.
+    page.get_by_label("Username").fill("lead")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter your sign-in code")
+    page.get_by_label("Code").fill(recovery)
+    page.get_by_role("button", name="Verify").click()
+    expect(page.locator(".messages")).to_contain_text(
+        "You signed in with a recovery code; 9 left."
+    )
+    page.get_by_role("link", name="Set up a new phone").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Set up two-factor sign-in"
+    )
     assert problems == [], problems  # no CSP violation, no script error

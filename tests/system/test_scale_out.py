@@ -15,6 +15,8 @@ import urllib.request
 
 import pytest
 from django.conf import settings
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from customers.models import Customer
 from tests.databases import database_url
@@ -118,7 +120,10 @@ def test_a_session_and_a_write_made_on_one_server_are_seen_by_the_other(
 ):
     first, second = two_servers
     browser = Browser()
+    device = TOTPDevice.objects.create(user=admin_user, name="phone", confirmed=True)
     browser.post_form(f"{first}/login/", {"username": "admin", "password": "password"})
+    code = f"{totp(device.bin_key):06d}"
+    browser.post_form(f"{first}/account/two-factor/verify/", {"code": code})
 
     # Signed in on the first server, the second recognises the session.
     assert "Site administration" in browser.get(f"{second}/admin/")

@@ -85,3 +85,57 @@ def test_sign_out_is_a_post_only(agent_client):
     assert agent_client.get(reverse("logout")).status_code == 405
     assert agent_client.post(reverse("logout")).status_code == 302
     assert "_auth_user_id" not in agent_client.session
+
+
+# Caching (security review, 1.6) ---------------------------------------------------
+
+
+def _no_store(response) -> bool:
+    directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+    return {"no-store", "private"} <= directives
+
+
+def test_every_page_and_export_with_customer_data_is_never_stored(
+    lead_client, make_ticket
+):
+    from tests.system.test_access import ALL
+
+    ticket = make_ticket()
+    for name, path in ALL:
+        path = path.replace("/1/", f"/{ticket.pk}/")
+        response = lead_client.get(path)
+        assert _no_store(response), (name, response.get("Cache-Control"))
+    export = lead_client.get(reverse("customers:export"))
+    assert export.status_code == 200
+    assert _no_store(export)
+
+
+def test_admin_pages_and_sign_in_are_never_stored(admin_client, client):
+    assert _no_store(admin_client.get("/admin/customers/customer/"))
+    assert _no_store(client.get(reverse("login")))
+
+
+@pytest.mark.django_db
+def test_head_healthz_answers_200(client):
+    response = client.head(reverse("healthz"))
+    assert response.status_code == 200
+    assert client.post(reverse("healthz")).status_code == 405
+
+
+def test_hsts_preload_is_sent_only_when_configured(client, settings, agent):
+    from tests.test_settings import _settings_value
+
+    settings.SECURE_HSTS_SECONDS = 31536000
+    assert _settings_value("SECURE_HSTS_PRELOAD", {"DEBUG": "true"}) == "False"
+    assert (
+        _settings_value(
+            "SECURE_HSTS_PRELOAD", {"DEBUG": "true", "SECURE_HSTS_PRELOAD": "true"}
+        )
+        == "True"
+    )
+    settings.SECURE_HSTS_PRELOAD = False
+    header = client.get(reverse("login"), secure=True)["Strict-Transport-Security"]
+    assert "preload" not in header
+    settings.SECURE_HSTS_PRELOAD = True  # read when the middleware is made
+    header = Client().get(reverse("login"), secure=True)["Strict-Transport-Security"]
+    assert header.endswith("; preload")

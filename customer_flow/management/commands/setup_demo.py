@@ -29,3 +29,8 @@ class Command(BaseCommand):
                     f"password {done.demo_password}"
                 )
             )
+            self.stdout.write(
+                "While DEBUG is on, demo may sign in without a second factor "
+                "(TWO_FACTOR_DEBUG_EXEMPT); other superusers and Support leads set "
+                "up an authenticator app at their first sign-in."
+            )
