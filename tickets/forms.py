@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from tickets.models import Ticket, TicketComment, TicketType
+from tickets.models import Ticket, TicketType
 
 
 def assignable_users() -> QuerySet:
@@ -66,14 +66,6 @@ class TicketChangeForm(forms.ModelForm):
     def save(self, commit: bool = True) -> Ticket:
         self.instance.change(**self.cleaned_data)
         return self.instance
-
-
-class CommentForm(forms.ModelForm):
-    class Meta:
-        model = TicketComment
-        fields = ["body"]
-        labels = {"body": "Add a comment"}
-        widgets = {"body": forms.Textarea(attrs={"rows": 4})}
 
 
 STATUS_FILTER = (

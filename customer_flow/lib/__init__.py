@@ -1,0 +1,1 @@
+"""Model-free building blocks: nothing here imports ``customers`` or ``tickets``."""

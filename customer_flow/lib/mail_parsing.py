@@ -1,0 +1,223 @@
+"""One RFC 5322 message (bytes) read into what a helpdesk keeps of it.
+
+Model-free: ``tickets.inbound`` decides where the message goes. Reading never
+raises anything but ``MailRefused`` for what a mail server may hand us.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email import message_from_bytes, policy
+from email.header import decode_header, make_header
+from email.message import EmailMessage, Message
+from email.utils import parsedate_to_datetime
+
+from customer_flow.lib import mail_headers
+from customer_flow.lib.html_text import html_to_text
+
+_HEADER_LINE = re.compile(rb"^[\x21-\x39\x3b-\x7e]+:")
+_BODY_LIMIT = 1_000_000  # characters of text kept from one message
+
+
+class MailRefused(Exception):
+    """The bytes are not a message we can store (the reason is one line)."""
+
+
+@dataclass(frozen=True)
+class MailAttachment:
+    filename: str
+    data: bytes
+    declared_type: str
+
+
+@dataclass(frozen=True)
+class ParsedMail:
+    message_id: str
+    from_name: str
+    from_address: str
+    subject: str
+    text: str
+    date: datetime | None = None
+    in_reply_to: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    # Message-IDs of the mail a bounce reports on (from its attached headers).
+    reported_ids: list[str] = field(default_factory=list)
+    automatic: str = ""
+    attachments: list[MailAttachment] = field(default_factory=list)
+
+    @property
+    def thread_ids(self) -> list[str]:
+        """Message-IDs this one answers, the nearest first."""
+        ids = self.in_reply_to + list(reversed(self.references)) + self.reported_ids
+        return list(dict.fromkeys(ids))
+
+
+def parse_mail(raw: bytes) -> ParsedMail:
+    """Read ``raw``; raise ``MailRefused`` for empty, binary or header-less input
+    and for a message without a sender address."""
+    _check_shape(raw)
+    message = message_from_bytes(raw, policy=policy.default)
+    name, address = mail_headers.first_address(header(message, "From"))
+    if not address:
+        name, address = mail_headers.first_address(header(message, "Sender"))
+    if not address:
+        raise MailRefused("no sender address in From")
+    ids = mail_headers.message_ids(header(message, "Message-ID"))
+    text, attachments = _content(message)
+    return ParsedMail(
+        message_id=ids[0] if ids else _synthetic_id(raw),
+        from_name=name,
+        from_address=address,
+        subject=" ".join(header(message, "Subject").split())[:200],
+        text=text[:_BODY_LIMIT],
+        date=_date(header(message, "Date")),
+        in_reply_to=mail_headers.message_ids(header(message, "In-Reply-To")),
+        references=mail_headers.message_ids(header(message, "References")),
+        reported_ids=_reported_ids(message),
+        automatic=mail_headers.automatic_reason(_HeaderView(message)),
+        attachments=attachments,
+    )
+
+
+def _check_shape(raw: bytes) -> None:
+    if not raw.strip():
+        raise MailRefused("empty message")
+    head = raw.lstrip()[:65536].split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
+    if b"\x00" in head or b"\x00" in raw[:1_000_000]:
+        raise MailRefused("binary data, not a mail message (NUL bytes)")
+    first = raw.lstrip().split(b"\n", 1)[0]
+    if first.startswith(b"From "):  # mbox separator line, as procmail may pass
+        first = raw.lstrip().split(b"\n", 2)[1] if b"\n" in raw.lstrip() else b""
+    if not _HEADER_LINE.match(first):
+        raise MailRefused("not a mail message: it does not start with a header")
+
+
+def header(message: Message, name: str) -> str:
+    """A header's decoded text; a header too broken to decode is read raw."""
+    try:
+        return str(message.get(name, "") or "")
+    except Exception:  # noqa: BLE001 - the email package raises many kinds here
+        for key, value in message.raw_items():
+            if key.lower() == name.lower():
+                try:
+                    return str(make_header(decode_header(str(value))))
+                except Exception:  # noqa: BLE001
+                    return str(value)
+        return ""
+
+
+class _HeaderView:
+    """``mail_headers.automatic_reason`` reads headers through this, so a
+    broken header cannot raise there either."""
+
+    def __init__(self, message: Message) -> None:
+        self.message = message
+
+    def get(self, name: str, default: str = "") -> str:
+        return header(self.message, name) or default
+
+    def get_content_type(self) -> str:
+        return self.message.get_content_type()
+
+
+def _synthetic_id(raw: bytes) -> str:
+    # Without a Message-ID, the same bytes delivered twice are still one message.
+    return f"sha256-{hashlib.sha256(raw).hexdigest()}@no-message-id"
+
+
+def _date(value: str) -> datetime | None:
+    try:
+        parsed = parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError, IndexError):
+        return None
+    return parsed if parsed is not None and parsed.tzinfo is not None else None
+
+
+def _content(message: EmailMessage) -> tuple[str, list[MailAttachment]]:
+    body = _body_part(message)
+    text = _part_text(body) if body is not None else ""
+    if body is not None and body.get_content_type() == "text/html":
+        text = html_to_text(text)
+    attachments = []
+    for part in message.walk():
+        if part is body or part.is_multipart():
+            continue
+        attachment = _attachment(part)
+        if attachment is not None:
+            attachments.append(attachment)
+    return text.replace("\r\n", "\n").strip(), attachments
+
+
+def _body_part(message: EmailMessage) -> EmailMessage | None:
+    try:
+        return message.get_body(preferencelist=("plain", "html"))  # type: ignore[return-value]
+    except Exception:  # noqa: BLE001 - malformed MIME structure
+        return None
+
+
+def _part_text(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    charset = part.get_content_charset() or "utf-8"
+    for candidate in (charset, "utf-8", "cp1252"):
+        try:
+            return payload.decode(candidate)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return payload.decode("latin-1")
+
+
+def _attachment(part: Message) -> MailAttachment | None:
+    content_type = part.get_content_type()
+    disposition = str(part.get_content_disposition() or "")
+    filename = _filename(part)
+    if content_type in ("message/rfc822", "text/rfc822-headers"):
+        data = part.as_bytes() if content_type == "message/rfc822" else _raw(part)
+        name = filename or "attached-message.eml"
+        return MailAttachment(name, data, content_type)
+    if content_type.startswith("multipart/") or content_type.endswith("-status"):
+        return None
+    if not filename and disposition != "attachment":
+        if content_type in ("text/plain", "text/html"):
+            return None  # an alternative or a second text part, not a file
+    data = _raw(part)
+    if not data:
+        return None
+    return MailAttachment(filename or "attachment", data, content_type)
+
+
+def _filename(part: Message) -> str:
+    try:
+        return str(part.get_filename() or "")
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def _raw(part: Message) -> bytes:
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001
+        return b""
+    return payload if isinstance(payload, bytes) else b""
+
+
+def _reported_ids(message: EmailMessage) -> list[str]:
+    if message.get_content_type() != "multipart/report":
+        return []
+    ids: list[str] = []
+    for part in message.walk():
+        kind = part.get_content_type()
+        if kind == "message/rfc822":
+            inner = part.get_payload()
+            if isinstance(inner, list) and inner:
+                ids += mail_headers.message_ids(header(inner[0], "Message-ID"))
+        elif kind == "text/rfc822-headers":
+            found = re.search(rb"(?im)^message-id:\s*(<[^>]+>)", _raw(part))
+            if found:
+                value = found.group(1).decode("ascii", "replace")
+                ids += mail_headers.message_ids(value)
+    return ids

@@ -1,0 +1,68 @@
+"""A ticket's timeline: replies, notes, inbound mail and field changes as one
+ordered stream, a page at a time so that a long conversation stays fast."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch
+
+from customer_flow import changelog
+from tickets.models import Attachment, Ticket, TicketComment
+
+PER_PAGE = 50
+# Field changes shown between two messages at most (a page of them is plenty).
+MAX_CHANGES = 200
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: str  # "comment" or "change"
+    when: datetime
+    item: object
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    items: list[Item]
+    page: Page
+
+    @property
+    def older_page(self) -> int | None:
+        return self.page.next_page_number() if self.page.has_next() else None
+
+    @property
+    def newer_page(self) -> int | None:
+        return self.page.previous_page_number() if self.page.has_previous() else None
+
+
+def comments_with_details(ticket: Ticket):  # noqa: ANN201 - a QuerySet
+    return ticket.comments.select_related("author").prefetch_related(
+        Prefetch("attachments", queryset=Attachment.objects.order_by("id")),
+        "mentions",
+    )
+
+
+def timeline_page(ticket: Ticket, number: object) -> TimelinePage:
+    """Page ``number`` (1 = the newest messages), oldest first within the page,
+    with the field changes made between its first and its last message."""
+    comments = comments_with_details(ticket).order_by("-created_at", "-id")
+    paginator = Paginator(comments, PER_PAGE)
+    page = paginator.get_page(number)
+    page_comments: list[TicketComment] = list(page.object_list)
+    history = ticket.history.all()
+    if page.has_next() and page_comments:
+        history = history.filter(history_date__gte=page_comments[-1].created_at)
+    if page.has_previous():
+        # The oldest message of the newer page bounds this page's changes.
+        start = page.start_index() - 2
+        bound = list(comments.values_list("created_at", flat=True)[start : start + 1])
+        if bound:
+            history = history.filter(history_date__lt=bound[0])
+    changes = changelog.entries(history, limit=MAX_CHANGES)
+    items = [Item("comment", c.created_at, c) for c in page_comments]
+    items += [Item("change", e.when, e) for e in changes]
+    items.sort(key=lambda i: i.when)
+    return TimelinePage(items, page)
