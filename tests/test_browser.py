@@ -158,8 +158,8 @@ def test_an_agent_works_a_customer_from_creation_to_closed_ticket(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Charged twice")
 
     # Comment on it.
-    page.get_by_label("Add a comment").fill("Refund issued, waiting for the bank.")
-    page.get_by_role("button", name="Add comment").click()
+    page.get_by_label("Internal note").fill("Refund issued, waiting for the bank.")
+    page.get_by_role("button", name="Add note").click()
     timeline = page.get_by_role("region", name="Timeline")
     expect(timeline).to_contain_text("Refund issued, waiting for the bank.")
 
