@@ -25,7 +25,7 @@ dev-install: $(VENV)/.installed-dev
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py serve 127.0.0.1:8000
 
 # Browser tests need Debian's Chromium (Playwright's own download does not work here).
 chromium:

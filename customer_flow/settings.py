@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "customer_flow",
     "customers",
     "tickets",
@@ -295,6 +297,17 @@ STORAGES = {
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+
+# Background jobs (Django's tasks API, backported by django-tasks): stored in the
+# database and run by `manage.py db_worker` processes (`make run` starts them with
+# the server; `manage.py serve`). Long imports have a queue of their own so that
+# they never hold up short jobs such as sending an email.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "imports"],
+    }
+}
 
 LOGGING = {
     "version": 1,

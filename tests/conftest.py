@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+import os
+import subprocess
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from customer_flow.serving import running_workers, worker_command
 from customers.models import Customer
+from tests.databases import database_url
 from tickets.models import Ticket, TicketType
 
 _sequence = itertools.count(1)
@@ -91,6 +95,32 @@ def lead_client(client, lead):
 def outsider_client(client, outsider):
     client.force_login(outsider)
     return client
+
+
+@pytest.fixture
+def run_tasks(transactional_db) -> Callable[[], str]:
+    """Run a real worker process until every enqueued background job is done;
+    returns what it printed."""
+
+    def run() -> str:
+        done = subprocess.run(
+            worker_command("--queue-name", "*", batch=True),
+            env={**os.environ, "DATABASE_URL": database_url()},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout + done.stderr
+
+    return run
+
+
+@pytest.fixture
+def task_workers(transactional_db) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """The background workers of `make run`, running for the whole test."""
+    with running_workers(env={**os.environ, "DATABASE_URL": database_url()}) as workers:
+        yield workers
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
