@@ -129,3 +129,22 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"report_{report.when}", report)
     return report
+
+
+@pytest.fixture
+def mail_server(settings, monkeypatch) -> Iterator[object]:
+    """A real SMTP server on a free port; the app (and any worker process this
+    test starts) sends through it."""
+    from tests.mailserver import MailServer
+
+    server = MailServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    monkeypatch.setenv("EMAIL_URL", f"smtp://127.0.0.1:{server.port}")
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -111,7 +111,12 @@ def send_reply(comment_id: int) -> Outcome:
         )
         return Outcome(state.first() or "missing")
     try:
-        _deliver(compose(comment))
+        message = compose(comment)
+    except OSError as error:  # an attachment's file is gone from storage
+        reason = f"An attachment could not be read: {error}"
+        return _record_failure(comment, temporary=False, reason=reason)
+    try:
+        _deliver(message)
     except (smtplib.SMTPException, OSError) as error:
         temporary, reason = describe_failure(error)
         return _record_failure(comment, temporary=temporary, reason=reason)
@@ -160,14 +165,16 @@ def _record_sent(comment: TicketComment) -> None:
 
 
 def _record_failure(comment: TicketComment, *, temporary: bool, reason: str) -> Outcome:
-    from tickets import conversation
+    from tickets import conversation, jobs
 
     retry = temporary and comment.send_attempts < settings.EMAIL_SEND_ATTEMPTS
     with transaction.atomic():
         comment.send_state = State.QUEUED if retry else State.FAILED
         comment.send_error = reason
         comment.save(update_fields=["send_state", "send_error"])
-        if not retry:
+        if retry:  # the next try is stored with the failure, or neither is
+            jobs.enqueue_reply(comment.pk, delay=retry_delay(comment.send_attempts))
+        else:
             conversation.reply_failed(comment)
     return Outcome(comment.send_state, retry=retry, reason=reason)
 
