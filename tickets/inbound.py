@@ -160,7 +160,7 @@ def _add_message(ticket: Ticket, mail: ParsedMail, files: StoredFiles) -> Ticket
     kept = []
     for attachment in mail.attachments:
         if len(attachment.data) > settings.ATTACHMENT_MAX_BYTES:
-            size = filesizeformat(len(attachment.data))
+            size = filesizeformat(len(attachment.data)).replace("\xa0", " ")
             notes.append(f"[{attachment.filename} ({size}) was not kept: too large]")
         else:
             kept.append(attachment)

@@ -86,8 +86,8 @@ def _check_shape(raw: bytes) -> None:
     if not raw.strip():
         raise MailRefused("empty message")
     head = raw.lstrip()[:65536].split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
-    if b"\x00" in head or b"\x00" in raw[:1_000_000]:
-        raise MailRefused("binary data, not a mail message (NUL bytes)")
+    if b"\x00" in head:
+        raise MailRefused("binary data, not a mail message (NUL bytes in the header)")
     first = raw.lstrip().split(b"\n", 1)[0]
     if first.startswith(b"From "):  # mbox separator line, as procmail may pass
         first = raw.lstrip().split(b"\n", 2)[1] if b"\n" in raw.lstrip() else b""
@@ -96,17 +96,37 @@ def _check_shape(raw: bytes) -> None:
 
 
 def header(message: Message, name: str) -> str:
-    """A header's decoded text; a header too broken to decode is read raw."""
+    """A header's decoded text, without NUL characters. A header too broken to
+    decode, or with undeclared 8-bit text, is read from its raw bytes."""
     try:
-        return str(message.get(name, "") or "")
+        value = str(message.get(name, "") or "")
     except Exception:  # noqa: BLE001 - the email package raises many kinds here
-        for key, value in message.raw_items():
-            if key.lower() == name.lower():
-                try:
-                    return str(make_header(decode_header(str(value))))
-                except Exception:  # noqa: BLE001
-                    return str(value)
-        return ""
+        value = "\ufffd"
+    if "\ufffd" in value:
+        value = _raw_header(message, name) or value
+    return value.replace("\x00", "")
+
+
+def _raw_header(message: Message, name: str) -> str:
+    for key, value in message.raw_items():
+        if key.lower() != name.lower():
+            continue
+        data = str(value).encode("ascii", "surrogateescape")
+        # Undeclared 8-bit text is most likely in the charset of the body.
+        charsets = ["utf-8", *filter(None, message.get_charsets()), "cp1252"]
+        for charset in charsets:
+            try:
+                text = data.decode(charset)
+                break
+            except (LookupError, UnicodeDecodeError):
+                continue
+        else:
+            text = data.decode("latin-1")
+        try:
+            return str(make_header(decode_header(text)))
+        except Exception:  # noqa: BLE001
+            return text
+    return ""
 
 
 class _HeaderView:
@@ -148,7 +168,7 @@ def _content(message: EmailMessage) -> tuple[str, list[MailAttachment]]:
         attachment = _attachment(part)
         if attachment is not None:
             attachments.append(attachment)
-    return text.replace("\r\n", "\n").strip(), attachments
+    return text.replace("\r\n", "\n").replace("\x00", "").strip(), attachments
 
 
 def _body_part(message: EmailMessage) -> EmailMessage | None:
