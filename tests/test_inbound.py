@@ -6,10 +6,10 @@ import pytest
 from django.core.files.storage import default_storage
 
 from customers.models import Customer
+from tests.mails import make_mail
 from tickets import conversation, outbound
 from tickets.inbound import InboundUnavailable, Outcome, receive_email
 from tickets.models import Attachment, HeldEmail, Notification, Ticket, TicketComment
-from tests.mails import make_mail
 
 
 @pytest.fixture(autouse=True)
