@@ -36,6 +36,7 @@ chromium:
 lint: dev-install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: dev-install
 	$(BIN)/ruff check --fix .

@@ -326,6 +326,18 @@ def main() -> None:
         "AXES_FAILURE_LIMIT": "1000",
     }
     print(f"Preparing {database_url} ...", flush=True)
+    seed(env, options.users)
+    import_file = workdir / "import.csv"
+    write_import_file(import_file, options.import_rows)
+    run = load(env, options, import_file)
+    generator_cpu = resource.getrusage(resource.RUSAGE_SELF)
+    lost = verify(env, run.acks)
+    report(options, database_url, run, lost, generator_cpu)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def seed(env: dict[str, str], users: int) -> None:
+    """Migrate, collect static files, seed the demo data and the staff users."""
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "collectstatic", "--noinput", "-v0")
     manage(
@@ -344,14 +356,24 @@ def main() -> None:
         (
             "from django.contrib.auth.models import Group, User\n"
             "staff = Group.objects.get(name='Support staff')\n"
-            f"for n in range({options.users}):\n"
+            f"for n in range({users}):\n"
             f"    u = User.objects.create_user(f'load{{n}}', password='{PASSWORD}')\n"
             "    u.groups.add(staff)\n"
         ),
     )
-    import_file = workdir / "import.csv"
-    write_import_file(import_file, options.import_rows)
 
+
+@dataclass
+class Run:
+    stats: Stats
+    acks: Acks
+    importer: subprocess.CompletedProcess
+    import_seconds: float
+    elapsed: float
+
+
+def load(env: dict[str, str], options: argparse.Namespace, import_file: Path) -> Run:
+    """Serve with gunicorn; the staff browse while the import runs."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
@@ -404,9 +426,17 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    return Run(stats, acks, importer, import_seconds, elapsed)
 
-    generator_cpu = resource.getrusage(resource.RUSAGE_SELF)
-    lost = verify(env, acks)
+
+def report(
+    options: argparse.Namespace,
+    database_url: str,
+    run: Run,
+    lost: int,
+    generator_cpu: resource.struct_rusage,
+) -> None:
+    stats, acks, importer, elapsed = run.stats, run.acks, run.importer, run.elapsed
     latencies = stats.latencies
     print()
     print(f"database            {database_url.split('://')[0]}")
@@ -423,7 +453,8 @@ def main() -> None:
     )
     print(f"errors              {sum(stats.errors.values())} {dict(stats.errors)}")
     print(
-        f"import              {options.import_rows} rows in {import_seconds:.1f} s, "
+        f"import              {options.import_rows} rows in "
+        f"{run.import_seconds:.1f} s, "
         f"exit {importer.returncode} {importer.stderr.strip()[-300:]}"
     )
     print(
@@ -447,7 +478,6 @@ def main() -> None:
         "targets (0 errors, 0 lost, p95 < 300 ms, >= 150 req/s):",
         "met" if ok else "MISSED",
     )
-    shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

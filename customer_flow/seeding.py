@@ -1,28 +1,41 @@
-"""Realistic demo data in bulk: a million customers in seconds, not minutes.
+"""Demo data: the first-run set-up of ``make run`` and realistic data in bulk.
 
-Rows go in with raw multi-row SQL (COPY on PostgreSQL), like the importer's bulk
-path, so nothing here runs model ``save()``: no history rows unless asked for, and
-derived values (search keys) are computed by the database's expression indexes.
+``set_up_demo`` loads fixtures/ into an empty database through the importers and
+creates a demo login (``setup_demo``). ``seed`` adds a million customers in
+seconds, not minutes (``seed_demo``): rows go in with raw multi-row SQL (COPY on
+PostgreSQL), like the importer's bulk path, so nothing here runs model ``save()``:
+no history rows unless asked for, and derived values (search keys) are computed
+by the database's expression indexes.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import secrets
+import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
+from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from customer_flow.bulk import deferred_indexes
 from customer_flow.sequences import reset_id_sequences
+from customers.importing import import_customers
 from customers.models import Customer
+from tickets.importing import import_ticket_types
 from tickets.models import Ticket, TicketType
 
 FIRST_NAMES = (
@@ -75,10 +88,76 @@ SUBJECTS = (
 BATCH = 5000
 
 
+class SampleDataInvalid(Exception):
+    """fixtures/ holds a file the importers refuse; the message lists why."""
+
+
+@dataclass(frozen=True)
+class DemoSetUp:
+    loaded_sample_data: bool
+    demo_password: str | None  # set when the demo login was created
+
+
+def set_up_demo() -> DemoSetUp:
+    """First run of ``make run``: load fixtures/ into an empty database and, with
+    DEBUG on and no user yet, create a demo superuser with a random password."""
+    loaded = not Customer.objects.exists() and not TicketType.objects.exists()
+    if loaded:
+        load_sample_data(settings.BASE_DIR / "fixtures")
+    password = None
+    if settings.DEBUG and not get_user_model().objects.exists():
+        password = create_demo_login()
+    return DemoSetUp(loaded_sample_data=loaded, demo_password=password)
+
+
+@transaction.atomic
+def load_sample_data(fixtures: Path) -> None:
+    """fixtures/ticket_types.json and fixtures/id.csv, through the same importers
+    as import_ticket_types and import_customers."""
+    types = import_ticket_types((fixtures / "ticket_types.json").read_bytes())
+    customers = import_customers(
+        (fixtures / "id.csv").read_bytes(), file_name="fixtures/id.csv"
+    )
+    for refused, errors in [
+        (types.refused, types.errors),
+        (customers.refused, customers.errors),
+    ]:
+        if refused:
+            listed = "; ".join(str(error) for error in errors)
+            raise SampleDataInvalid(f"The sample data is invalid: {listed}")
+
+
+def create_demo_login() -> str:
+    """A superuser ``demo`` in both support groups; returns its password."""
+    password = secrets.token_urlsafe(12)
+    user = get_user_model().objects.create_superuser(
+        "demo", "demo@example.com", password
+    )
+    user.groups.set(Group.objects.filter(name__in=["Support staff", "Support leads"]))
+    return password
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    customers: int
+    tickets: int
+    seconds: float
+
+    def summary(self) -> str:
+        customers = ngettext(
+            "%(count)s customer", "%(count)s customers", self.customers
+        ) % {"count": f"{self.customers:,}"}
+        tickets = ngettext("%(count)s ticket", "%(count)s tickets", self.tickets) % {
+            "count": f"{self.tickets:,}"
+        }
+        return f"Seeded {customers} and {tickets} in {self.seconds:.1f} s."
+
+
 def seed(
     *, customers: int, tickets: int, history: bool = False, seed: int = 1
-) -> tuple[int, int]:
-    """Add ``customers`` customers and ``tickets`` tickets; return both counts."""
+) -> SeedReport:
+    """Add ``customers`` customers and ``tickets`` tickets in bulk."""
+    started = time.perf_counter()
     rng = random.Random(seed)
     now = timezone.now()
     many = customers > 50_000
@@ -90,15 +169,48 @@ def seed(
             tickets, customer_ids=customer_ids, rng=rng, now=now, history=history
         )
         reset_id_sequences(Customer, Ticket)
-    if connection.vendor == "sqlite":
-        # Fresh statistics let the query planner pick the search indexes.
-        with connection.cursor() as cursor:
+    _analyze()
+    return SeedReport(
+        customers=len(customer_ids) if customers else 0,
+        tickets=ticket_count,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _analyze() -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # Fresh statistics let the query planner pick the search indexes.
             cursor.execute("ANALYZE")
-    else:
-        with connection.cursor() as cursor:
+        else:
             cursor.execute("ANALYZE customers_customer")
             cursor.execute("ANALYZE tickets_ticket")
-    return len(customer_ids) if customers else 0, ticket_count
+
+
+CUSTOMER_COLUMNS = [
+    "id",
+    "name",
+    "email",
+    "phone",
+    "created_at",
+    "updated_at",
+    "archived_at",
+    "version",
+]
+TICKET_COLUMNS = [
+    "id",
+    "customer_id",
+    "ticket_type_id",
+    "subject",
+    "description",
+    "status",
+    "priority",
+    "assignee_id",
+    "opened_by_id",
+    "created_at",
+    "updated_at",
+    "closed_at",
+]
 
 
 def seed_customers(
@@ -115,7 +227,7 @@ def seed_customers(
     lasts = [(name, _email_part(name)) for name in LAST_NAMES]
     random, choice = rng.random, rng.choice
 
-    def rows() -> Iterator[tuple]:
+    def rows() -> Iterator[tuple[Any, ...]]:
         for pk in ids:
             (first, first_email), (last, last_email) = choice(firsts), choice(lasts)
             created = now - timedelta(seconds=span * (1 - (pk - start) / count))
@@ -131,19 +243,9 @@ def seed_customers(
                 1,
             )
 
-    columns = [
-        "id",
-        "name",
-        "email",
-        "phone",
-        "created_at",
-        "updated_at",
-        "archived_at",
-        "version",
-    ]
-    _insert(Customer._meta.db_table, columns, rows())
+    _insert(Customer._meta.db_table, CUSTOMER_COLUMNS, rows())
     if history:
-        _copy_to_history(Customer, columns[:-1], f"id >= {start}")
+        _copy_to_history(Customer, CUSTOMER_COLUMNS[:-1], f"id >= {start}")
     return list(ids)
 
 
@@ -158,26 +260,19 @@ def seed_tickets(
     if not count:
         return 0
     type_ids = _ticket_type_ids()
-    assignees = list(
+    assignees: list[int | None] = list(
         get_user_model().objects.filter(is_active=True).values_list("pk", flat=True)
     ) or [None]
     start = _next_id(Ticket)
     stamp = _stamper()
     span = 2 * 365 * 24 * 3600
 
-    def rows() -> Iterator[tuple]:
+    def rows() -> Iterator[tuple[Any, ...]]:
         for n in range(count):
             # Tickets arrive at a steady rate; old ones are almost all done.
             age = timedelta(seconds=span * (1 - n / count))
             created = now - age
-            recent = age < timedelta(days=14)
-            roll = rng.random()
-            if roll < (0.45 if recent else 0.03):
-                status = "open"
-            elif roll < (0.65 if recent else 0.05):
-                status = "pending"
-            else:
-                status = "resolved" if rng.random() < 0.4 else "closed"
+            status = _ticket_status(rng, recent=age < timedelta(days=14))
             closed = (
                 stamp(created + timedelta(hours=rng.randint(1, 240)))
                 if status in ("resolved", "closed")
@@ -198,28 +293,24 @@ def seed_tickets(
                 closed,
             )
 
-    columns = [
-        "id",
-        "customer_id",
-        "ticket_type_id",
-        "subject",
-        "description",
-        "status",
-        "priority",
-        "assignee_id",
-        "opened_by_id",
-        "created_at",
-        "updated_at",
-        "closed_at",
-    ]
-    _insert(Ticket._meta.db_table, columns, rows())
+    _insert(Ticket._meta.db_table, TICKET_COLUMNS, rows())
     if history:
-        _copy_to_history(Ticket, columns, f"id >= {start}")
+        _copy_to_history(Ticket, TICKET_COLUMNS, f"id >= {start}")
     return count
 
 
-def _next_id(model: type) -> int:
-    last = model.objects.order_by("-pk").values_list("pk", flat=True).first()
+def _ticket_status(rng: random.Random, *, recent: bool) -> str:
+    """Recent tickets are often open or pending; older ones almost all done."""
+    roll = rng.random()
+    if roll < (0.45 if recent else 0.03):
+        return "open"
+    if roll < (0.65 if recent else 0.05):
+        return "pending"
+    return "resolved" if rng.random() < 0.4 else "closed"
+
+
+def _next_id(model: type[Model]) -> int:
+    last = model._default_manager.order_by("-pk").values_list("pk", flat=True).first()
     return (last or 0) + 1
 
 
@@ -232,7 +323,7 @@ def _ticket_type_ids() -> list[int]:
     return list(TicketType.objects.active().values_list("pk", flat=True))
 
 
-def _insert(table: str, columns: list[str], rows: Iterable[tuple]) -> None:
+def _insert(table: str, columns: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -247,7 +338,9 @@ def _insert(table: str, columns: list[str], rows: Iterable[tuple]) -> None:
             cursor.executemany(sql, batch)
 
 
-def _copy_to_history(model: type, columns: list[str], where: str) -> None:
+def _copy_to_history(
+    model: type[Customer] | type[Ticket], columns: list[str], where: str
+) -> None:
     """One "created" history row per new row, copied by the database itself."""
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     table = model._meta.db_table

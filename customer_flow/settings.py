@@ -77,7 +77,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
-    "customer_flow.middleware.DatabaseWriteRefusedMiddleware",
+    "customer_flow.lib.middleware.DatabaseWriteRefusedMiddleware",
 ]
 
 ROOT_URLCONF = "customer_flow.urls"

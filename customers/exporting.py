@@ -18,12 +18,15 @@ import csv
 import json
 import re
 from collections.abc import Callable, Iterator
-from typing import IO, TextIO
+from typing import IO, TYPE_CHECKING, TextIO
 
 from django.db import connections
 from django.db.models import QuerySet
 
 from customer_flow.sqlite_scans import unmapped
+
+if TYPE_CHECKING:
+    from customers.models import Customer
 
 CSV_HEADER = ["ID", "Name", "Email", "Phone"]
 XLSX_MAX_ROWS = 1_048_575  # a worksheet's rows, less the header
@@ -52,7 +55,7 @@ def restore_formula(value: str) -> str:
     )
 
 
-def _chunks(customers: QuerySet) -> Iterator[list[tuple[int, str, str, str]]]:
+def _chunks(customers: QuerySet[Customer]) -> Iterator[list[tuple[int, str, str, str]]]:
     """Chunks of (id, name, email, phone) in ID order, straight from a cursor
     (server-side on PostgreSQL) without building model instances."""
     query = customers.order_by("id").values_list("id", "name", "email", "phone")
@@ -64,7 +67,7 @@ def _chunks(customers: QuerySet) -> Iterator[list[tuple[int, str, str, str]]]:
 
 
 def write_customers_csv(
-    customers: QuerySet, file: TextIO, *, progress: Progress | None = None
+    customers: QuerySet[Customer], file: TextIO, *, progress: Progress | None = None
 ) -> int:
     """Write ``customers`` to ``file`` as id.csv and return the number of rows."""
     writer = csv.writer(file, lineterminator="\n")
@@ -82,7 +85,7 @@ def write_customers_csv(
 
 
 def write_customers_json(
-    customers: QuerySet, file: TextIO, *, progress: Progress | None = None
+    customers: QuerySet[Customer], file: TextIO, *, progress: Progress | None = None
 ) -> int:
     """Write ``customers`` as a JSON list of objects with the id.csv columns."""
     count = 0
@@ -100,7 +103,7 @@ def write_customers_json(
 
 
 def write_customers_xlsx(
-    customers: QuerySet, file: IO[bytes], *, progress: Progress | None = None
+    customers: QuerySet[Customer], file: IO[bytes], *, progress: Progress | None = None
 ) -> int:
     """Write ``customers`` as an Excel workbook (text cells neutralised)."""
     from openpyxl import Workbook

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.core import signing
+from django.http import QueryDict
 
 from customers import search, validation
 from customers.models import Customer
@@ -46,7 +49,7 @@ class CustomerEditForm(CustomerForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     seen = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["version"] = self.instance.version
@@ -56,7 +59,7 @@ class CustomerEditForm(CustomerForm):
         """Explain what changed since the form was opened; a second save overwrites."""
         seen = unsign_values(self.data.get("seen", ""))
         changes = [
-            f"{Customer._meta.get_field(field).verbose_name.capitalize()}: "
+            f"{str(self[field].label).capitalize()}: "
             f"“{seen.get(field, '?')}” → “{getattr(current, field)}”"
             for field in EDITABLE
             if seen.get(field) != getattr(current, field)
@@ -71,9 +74,10 @@ class CustomerEditForm(CustomerForm):
             + ". Review, then save again to keep your version.",
         )
         # Saving again now means "overwrite with mine", on top of their version.
-        self.data = self.data.copy()
-        self.data["version"] = current.version
-        self.data["seen"] = sign_values(current)
+        data = cast(QueryDict, self.data).copy()  # bound to request.POST
+        data["version"] = str(current.version)
+        data["seen"] = sign_values(current)
+        self.data = data
 
 
 EDITABLE = tuple(CustomerForm.Meta.fields)
@@ -154,15 +158,18 @@ class ImportUploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
-    def __init__(self, *args, limit: int, too_large: bool = False, **kwargs) -> None:
+    def __init__(
+        self, *args: Any, limit: int, too_large: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.limit = limit
         self.too_large = too_large
         if too_large:  # the file was dropped unread: say why, not "required"
             self.fields["file"].required = False
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         file = cleaned.get("file")
         if self.too_large or (file is not None and file.size > self.limit):
             self.add_error(

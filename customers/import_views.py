@@ -18,8 +18,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from customer_flow.paging import CappedList, paginate
-from customer_flow.uploads import LimitedUploadHandler
+from customer_flow.lib.paging import CappedList, paginate
+from customer_flow.lib.uploads import LimitedUploadHandler
 from customers.forms import ApplyBatchForm, ImportUploadForm, RevertBatchForm
 from customers.models import Customer, ImportBatch, ImportBatchRow
 from customers.reverting import (

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models
@@ -12,7 +15,7 @@ from customers import search, validation
 from customers.row_errors import RowError
 
 
-class CustomerQuerySet(models.QuerySet):
+class CustomerQuerySet(models.QuerySet["Customer"]):
     def active(self) -> CustomerQuerySet:
         return self.filter(archived_at__isnull=True)
 
@@ -169,7 +172,7 @@ class Customer(models.Model):
     def __str__(self) -> str:
         return f"{self.name} (#{self.pk})" if self.pk else self.name
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # The version lets an edit form notice that someone saved in between.
         if not self._state.adding:
             self.version += 1
@@ -195,11 +198,10 @@ class Customer(models.Model):
                     }
                 )
 
-    def validate_constraints(self, exclude: object = None) -> None:
+    def validate_constraints(self, exclude: Collection[str] | None = None) -> None:
         # clean() reports the email clash on the email field, with the other
         # customer's ID; don't report it a second time as a form-wide error.
-        exclude = set(exclude or ()) | {"email"}
-        super().validate_constraints(exclude=exclude)
+        super().validate_constraints(exclude=set(exclude or ()) | {"email"})
 
     @property
     def is_archived(self) -> bool:
@@ -216,7 +218,7 @@ class Customer(models.Model):
             self.save(update_fields=["archived_at", "updated_at", "version"])
 
 
-class ImportBatchQuerySet(models.QuerySet):
+class ImportBatchQuerySet(models.QuerySet["ImportBatch"]):
     def applied_with_hash(self, sha256: str) -> ImportBatchQuerySet:
         """Applied (not reverted) batches of a file with this SHA-256 that wrote
         something, newest first. (One that changed nothing imported nothing.)"""
@@ -344,7 +346,7 @@ class ImportBatch(models.Model):
     def count_of(self, kind: str) -> int:
         """How many rows of this kind (an ``ImportBatchRow.Kind``, or "" for all)
         are stored."""
-        counts = {
+        counts: dict[str, int] = {
             ImportBatchRow.Kind.NEW: self.created,
             ImportBatchRow.Kind.CHANGED: self.updated,
             ImportBatchRow.Kind.UNCHANGED: self.unchanged

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import tablib
 from import_export import resources
 from import_export.fields import Field
 from import_export.results import Result
@@ -29,7 +30,9 @@ class CustomerResource(resources.ModelResource):
         export_order = ("id", "name", "email", "phone")
         import_id_fields = ("id",)
 
-    def import_data(self, dataset, dry_run: bool = False, **kwargs) -> Result:
+    def import_data(
+        self, dataset: tablib.Dataset, dry_run: bool = False, **kwargs: Any
+    ) -> Result:
         """Import with our importer (the same as import_customers), all or
         nothing; ``dataset`` is the uploaded file's bytes (RawImportFormat).
 

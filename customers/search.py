@@ -10,11 +10,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import CharField, F, Func, Q, QuerySet
+from django.db.models import CharField, F, Func, Q
 from django.db.models.functions import Collate, Lower
 
-from customer_flow.paging import CAP, CappedList
+from customer_flow.lib.paging import CAP, CappedList
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.expressions import OrderBy
+    from django.db.models.sql.compiler import SQLCompiler, _AsSqlType
+
+    from customers.models import CustomerQuerySet
 
 # Characters a phone may contain besides digits (see validation.clean_phone).
 _PHONE_PUNCTUATION = " ()-./+"
@@ -31,7 +39,15 @@ class PhoneDigits(Func):
 
     output_field = CharField()
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> _AsSqlType:
         sql, params = compiler.compile(self.source_expressions[0])
         for char in _PHONE_PUNCTUATION:
             sql = f"REPLACE({sql}, '{char}', '')"
@@ -44,7 +60,15 @@ class NameTail(Func):
 
     output_field = CharField()
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> _AsSqlType:
         sql, params = compiler.compile(self.source_expressions[0])
         position = "STRPOS" if connection.vendor == "postgresql" else "INSTR"
         return f"SUBSTR(LOWER({sql}), {position}({sql}, ' ') + 1)", params * 2
@@ -146,7 +170,9 @@ def prefix(key: str, text: str) -> Q:
     return condition
 
 
-def find(queryset: QuerySet, text: str, *, order_by: list) -> CappedList:
+def find(
+    queryset: CustomerQuerySet, text: str, *, order_by: list[OrderBy]
+) -> CappedList:
     """The customers of ``queryset`` matching ``text``, sorted by ``order_by``.
 
     Without search text the sorted index is walked and the count stops at ``CAP``:

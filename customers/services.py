@@ -40,7 +40,8 @@ def customer_update(
         raise EditConflict(current)
     for field in EDITABLE_FIELDS:
         setattr(current, field, data[field])
-    current._history_user = user
+    # django-simple-history's documented way to name the author of the history row.
+    current._history_user = user  # type: ignore[attr-defined]
     try:
         with transaction.atomic():
             current.save()

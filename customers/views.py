@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
-from customer_flow import changelog
-from customer_flow.paging import paginate
+from customer_flow.lib import changelog
+from customer_flow.lib.http import AuthenticatedHttpRequest
+from customer_flow.lib.paging import paginate
 from customers import search
 from customers.exporting import write_customers_csv
 from customers.forms import CustomerEditForm, CustomerForm, CustomerSearchForm
@@ -102,7 +103,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("customers.change_customer", raise_exception=True)
-def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
     form = CustomerEditForm(request.POST or None, instance=customer)
     if request.method == "POST" and form.is_valid():

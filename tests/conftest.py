@@ -148,3 +148,26 @@ def mail_server(settings, monkeypatch) -> Iterator[object]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def support_groups(transactional_db) -> None:
+    """The groups the migrations make, made again: a transactional test runs
+    after other such tests have flushed every table, groups included."""
+    import importlib
+
+    from django.contrib.auth.models import Permission
+
+    for module in ("0002_support_groups", "0006_conversation_permissions"):
+        migration = importlib.import_module(f"tickets.migrations.{module}")
+        for name, codenames in migration.GROUPS.items():
+            group, _ = Group.objects.get_or_create(name=name)
+            for entry in codenames:
+                app, codename = (
+                    entry if isinstance(entry, tuple) else ("tickets", entry)
+                )
+                group.permissions.add(
+                    Permission.objects.get(
+                        content_type__app_label=app, codename=codename
+                    )
+                )

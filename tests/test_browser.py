@@ -101,8 +101,16 @@ def test_an_agent_works_a_customer_from_creation_to_closed_ticket(
     make_ticket_type(name="Billing Inquiry")
     sign_in(page, "lead")
     assert open_count(page) == "0"
+    create_a_customer(page)
+    find_it_as_you_type(page)
+    edit_with_an_invalid_email_then_fix_it(page)
+    archive_and_restore(page)
+    open_a_ticket_and_comment(page)
+    see_it_on_the_dashboard_and_close_it(page)
+    assert problems == [], problems  # no CSP violation, no script error
 
-    # Create a customer.
+
+def create_a_customer(page) -> None:
     page.get_by_role("navigation", name="Main").get_by_role(
         "link", name="Customers"
     ).click()
@@ -114,7 +122,9 @@ def test_an_agent_works_a_customer_from_creation_to_closed_ticket(
     expect(page.get_by_role("heading", name="Zed Quinn", level=1)).to_be_visible()
     expect(page.locator(".messages")).to_contain_text("created")
 
-    # Find it: "/" focuses the search box and results arrive as you type (htmx).
+
+def find_it_as_you_type(page) -> None:
+    # "/" focuses the search box and results arrive as you type (htmx).
     page.goto("/customers/")
     page.locator("body").press("/")
     search_box = page.locator("#id_q")
@@ -128,7 +138,8 @@ def test_an_agent_works_a_customer_from_creation_to_closed_ticket(
     expect(results).to_contain_text("Zed Quinn")
     results.get_by_role("link", name="Zed Quinn").click()
 
-    # Edit with an invalid email, see the error, fix it.
+
+def edit_with_an_invalid_email_then_fix_it(page) -> None:
     page.get_by_role("link", name="Edit").click()
     page.locator("#id_email").fill("not-an-email")
     page.get_by_role("button", name="Save changes").click()
@@ -141,14 +152,18 @@ def test_an_agent_works_a_customer_from_creation_to_closed_ticket(
     expect(page.locator(".messages")).to_contain_text("saved")
     expect(page.get_by_text("zed@example.com").first).to_be_visible()
 
-    # Archive (with confirmation) and restore.
+
+def archive_and_restore(page) -> None:
+    # Archiving asks for confirmation.
     page.get_by_role("link", name="Archive").click()
     page.get_by_role("button", name="Archive customer").click()
     expect(page.locator(".notice")).to_contain_text("Archived on")
     page.get_by_role("button", name="Restore").click()
     expect(page.locator(".messages")).to_contain_text("restored")
 
-    # Open a ticket, assigned to me.
+
+def open_a_ticket_and_comment(page) -> None:
+    # Assigned to me.
     page.get_by_role("link", name="Open a ticket").click()
     page.get_by_label("Type").select_option(label="Billing Inquiry")
     page.get_by_label("Subject").fill("Charged twice")
@@ -163,6 +178,8 @@ def test_an_agent_works_a_customer_from_creation_to_closed_ticket(
     timeline = page.get_by_role("region", name="Timeline")
     expect(timeline).to_contain_text("Refund issued, waiting for the bank.")
 
+
+def see_it_on_the_dashboard_and_close_it(page) -> None:
     # The dashboard counts it and lists it as mine.
     page.get_by_role("link", name="Dashboard").click()
     assert open_count(page) == "1"
@@ -176,6 +193,7 @@ def test_an_agent_works_a_customer_from_creation_to_closed_ticket(
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messages")).to_contain_text("updated")
     expect(page.get_by_role("region", name="Ticket")).to_contain_text("Closed")
+    timeline = page.get_by_role("region", name="Timeline")
     expect(timeline).to_contain_text("Open → Closed")
 
     # And the dashboard changes again.
@@ -185,7 +203,6 @@ def test_an_agent_works_a_customer_from_creation_to_closed_ticket(
         "Nothing assigned to you."
     )
     expect(page.locator("svg.chart rect.bar")).to_have_count(30)
-    assert problems == [], problems  # no CSP violation, no script error
 
 
 def test_search_works_without_javascript(no_js_page, agent, make_customer):

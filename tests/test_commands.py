@@ -204,7 +204,7 @@ def test_verbose_import_shows_the_matching_rule(db, tmp_path):
 
 
 def test_progress_bar_only_on_a_terminal_with_verbosity():
-    from customer_flow.progress import TerminalProgress
+    from customer_flow.lib.progress import TerminalProgress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

@@ -7,9 +7,11 @@ from django.urls import reverse
 
 from tickets.models import Notification, TicketComment
 
-# The worker is another process: the data must be committed. Serialised rollback
-# brings back the groups the migrations made, which flushing would remove.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# The worker is another process: the data must be committed.
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("support_groups"),
+]
 
 
 def test_a_reply_posted_on_the_page_is_sent_by_the_worker(

@@ -91,7 +91,7 @@ def _run(raw: bytes, **env: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_piped_like_postfix_does_it(make_ticket_type, tmp_path):
     make_ticket_type()
     done = _run(make_mail(message_id="<piped@example.net>"), MEDIA_ROOT=str(tmp_path))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from customer_flow import paging
+from customer_flow.lib import paging
 from customers import search
 from customers.models import Customer
 

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
+from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from customer_flow.import_export_admin import ImporterAdminMixin
+from customer_flow.lib.http import AuthenticatedHttpRequest
 from tickets.models import Ticket, TicketComment, TicketType
 from tickets.resources import TicketTypeResource, TicketTypesFile
 
@@ -51,18 +56,30 @@ class TicketAdmin(SimpleHistoryAdmin):
     inlines = [TicketCommentInline]
     show_full_result_count = False
 
-    def save_model(self, request, obj: Ticket, form, change: bool) -> None:
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: Ticket,
+        form: forms.ModelForm[Ticket],
+        change: bool,
+    ) -> None:
         if not change:
-            obj.opened_by = request.user
+            obj.opened_by = _signed_in(request).user
         # Keep closed_at in step with the status, as the staff pages do.
         obj.set_status(obj.status)
         super().save_model(request, obj, form, change)
 
-    def save_formset(self, request, form, formset, change: bool) -> None:
+    def save_formset(
+        self,
+        request: HttpRequest,
+        form: forms.ModelForm[Ticket],
+        formset: forms.BaseInlineFormSet[TicketComment, Ticket, Any],
+        change: bool,
+    ) -> None:
         comments = formset.save(commit=False)
         for comment in comments:
             if comment.author_id is None:
-                comment.author = request.user
+                comment.author = _signed_in(request).user
             comment.save()
         for comment in formset.deleted_objects:
             comment.delete()
@@ -76,7 +93,18 @@ class TicketCommentAdmin(admin.ModelAdmin):
     readonly_fields = ["author", "created_at"]
     list_select_related = ["ticket", "author"]
 
-    def save_model(self, request, obj: TicketComment, form, change: bool) -> None:
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: TicketComment,
+        form: forms.ModelForm[TicketComment],
+        change: bool,
+    ) -> None:
         if not change:
-            obj.author = request.user
+            obj.author = _signed_in(request).user
         super().save_model(request, obj, form, change)
+
+
+def _signed_in(request: HttpRequest) -> AuthenticatedHttpRequest:
+    # The admin lets only signed-in staff this far.
+    return cast(AuthenticatedHttpRequest, request)

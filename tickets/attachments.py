@@ -7,6 +7,7 @@ import hashlib
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -17,6 +18,10 @@ from django.utils import timezone
 from customer_flow.lib.filenames import safe_filename
 from customer_flow.lib.sniffing import sniff
 
+if TYPE_CHECKING:
+    from customers.models import Customer
+    from tickets.models import TicketComment
+
 
 def attachment_path(instance: Attachment, filename: str) -> str:
     # Never the sender's name on disk: a random name under the month.
@@ -24,7 +29,7 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 
 
 class AttachmentQuerySet(models.QuerySet):
-    def for_customer(self, customer: object) -> AttachmentQuerySet:
+    def for_customer(self, customer: Customer) -> AttachmentQuerySet:
         return self.filter(comment__ticket__customer=customer)
 
 
@@ -59,7 +64,7 @@ class StoredFiles:
     def __init__(self) -> None:
         self.names: list[str] = []
 
-    def add(self, comment: object, filename: str, data: bytes) -> Attachment:
+    def add(self, comment: TicketComment, filename: str, data: bytes) -> Attachment:
         """Store ``data`` for ``comment`` and return its (saved) attachment."""
         name = safe_filename(filename)
         attachment = Attachment(

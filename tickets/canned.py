@@ -52,7 +52,7 @@ class CannedReply(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = [Lower("title"), "id"]
+        ordering = [Lower("title").asc(), "id"]
         verbose_name = "saved reply"
         verbose_name_plural = "saved replies"
         constraints = [

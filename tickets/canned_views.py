@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from customer_flow.lib.http import AuthenticatedHttpRequest
 from tickets.canned import PLACEHOLDERS, CannedReply
 from tickets.conversation_forms import CannedReplyForm
 
@@ -20,16 +21,16 @@ def canned_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("tickets.add_cannedreply", raise_exception=True)
-def canned_create(request: HttpRequest) -> HttpResponse:
+def canned_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _edit(request, CannedReply())
 
 
 @permission_required("tickets.change_cannedreply", raise_exception=True)
-def canned_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def canned_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _edit(request, get_object_or_404(CannedReply, pk=pk))
 
 
-def _edit(request: HttpRequest, reply: CannedReply) -> HttpResponse:
+def _edit(request: AuthenticatedHttpRequest, reply: CannedReply) -> HttpResponse:
     form = CannedReplyForm(request.POST or None, instance=reply)
     if request.method == "POST" and form.is_valid():
         reply = form.save(commit=False)

@@ -25,7 +25,7 @@ from tickets.notifications import Notification
 from tickets.outbound import new_message_id, thread_headers
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 Kind = TicketComment.Kind
 State = TicketComment.SendState
@@ -35,7 +35,7 @@ State = TicketComment.SendState
 def reply_create(
     *,
     ticket: Ticket,
-    author: AbstractBaseUser,
+    author: User,
     body: str,
     files: Sequence[UploadedFile] = (),
 ) -> TicketComment:
@@ -62,7 +62,7 @@ def reply_create(
 def note_create(
     *,
     ticket: Ticket,
-    author: AbstractBaseUser,
+    author: User,
     body: str,
     files: Sequence[UploadedFile] = (),
 ) -> TicketComment:
@@ -83,7 +83,7 @@ def note_create(
     return comment
 
 
-def mentioned_users(text: str) -> list:
+def mentioned_users(text: str) -> list[User]:
     names = mentioned_usernames(text)
     if not names:
         return []
@@ -112,7 +112,7 @@ def reply_send_again(*, comment: TicketComment) -> bool:
 
 
 def ticket_assigned(
-    *, ticket: Ticket, previous_assignee_id: int | None, by: object
+    *, ticket: Ticket, previous_assignee_id: int | None, by: User
 ) -> None:
     """Notify the new assignee (not when people assign themselves)."""
     assignee = ticket.assignee

@@ -11,12 +11,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from customer_flow.lib.http import AuthenticatedHttpRequest
 from customer_flow.lib.sniffing import servable_type
 from customer_flow.lib.upload_limits import AttachmentLimitHandler
 from customers.models import Customer
 from tickets import conversation
 from tickets.conversation_forms import InsertCannedForm, NoteForm, ReplyForm
-from tickets.models import Attachment, TicketComment
+from tickets.models import Attachment, Ticket, TicketComment
 from tickets.views import ticket_page, tickets_for_page
 
 
@@ -27,21 +28,21 @@ def _limit_uploads(request: HttpRequest) -> AttachmentLimitHandler:
         per_file=settings.ATTACHMENT_MAX_BYTES,
         per_message=settings.MESSAGE_MAX_BYTES,
     )
-    request.upload_handlers.insert(0, limiter)
+    request.upload_handlers = [limiter, *request.upload_handlers]
     return limiter
 
 
 @permission_required("tickets.reply_ticketcomment", raise_exception=True)
 @require_POST
 @csrf_exempt
-def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_reply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     limiter = _limit_uploads(request)
     return _ticket_reply(request, pk, limiter)
 
 
 @csrf_protect
 def _ticket_reply(
-    request: HttpRequest, pk: int, limiter: AttachmentLimitHandler
+    request: AuthenticatedHttpRequest, pk: int, limiter: AttachmentLimitHandler
 ) -> HttpResponse:
     ticket = get_object_or_404(tickets_for_page(), pk=pk)
     if "insert" in request.POST:
@@ -53,7 +54,7 @@ def _ticket_reply(
         return ticket_page(request, ticket, reply_form=form)
     conversation.reply_create(
         ticket=ticket,
-        author=request.user,  # type: ignore[arg-type]
+        author=request.user,
         body=form.cleaned_data["body"],
         files=form.cleaned_data["attachments"],
     )
@@ -61,7 +62,7 @@ def _ticket_reply(
     return redirect(ticket)
 
 
-def _insert_canned(request: HttpRequest, ticket: object) -> HttpResponse:
+def _insert_canned(request: AuthenticatedHttpRequest, ticket: Ticket) -> HttpResponse:
     """Without JavaScript: the page again, the saved reply added to the box."""
     form = InsertCannedForm(request.POST)
     if not form.is_valid():
@@ -77,14 +78,14 @@ def _insert_canned(request: HttpRequest, ticket: object) -> HttpResponse:
 @permission_required("tickets.add_ticketcomment", raise_exception=True)
 @require_POST
 @csrf_exempt
-def ticket_note(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     limiter = _limit_uploads(request)
     return _ticket_note(request, pk, limiter)
 
 
 @csrf_protect
 def _ticket_note(
-    request: HttpRequest, pk: int, limiter: AttachmentLimitHandler
+    request: AuthenticatedHttpRequest, pk: int, limiter: AttachmentLimitHandler
 ) -> HttpResponse:
     ticket = get_object_or_404(tickets_for_page(), pk=pk)
     form = NoteForm(request.POST, request.FILES)
@@ -94,7 +95,7 @@ def _ticket_note(
         return ticket_page(request, ticket, note_form=form)
     conversation.note_create(
         ticket=ticket,
-        author=request.user,  # type: ignore[arg-type]
+        author=request.user,
         body=form.cleaned_data["body"],
         files=form.cleaned_data["attachments"],
     )

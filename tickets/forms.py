@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from tickets.models import Ticket, TicketType
+from tickets.models import Ticket, TicketQuerySet, TicketType
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
-def assignable_users() -> QuerySet:
+def assignable_users() -> QuerySet[User]:
     """Active users who may work tickets: admins and those who can change them."""
     can_change = Q(
         groups__permissions__codename="change_ticket",
@@ -22,7 +27,7 @@ def assignable_users() -> QuerySet:
 
 
 class AssigneeField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
+    def label_from_instance(self, obj: User) -> str:
         return obj.get_full_name() or obj.get_username()
 
 
@@ -36,11 +41,12 @@ class TicketForm(forms.ModelForm):
         fields = ["ticket_type", "subject", "description", "priority", "assignee"]
         widgets = {"description": forms.Textarea(attrs={"rows": 5})}
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["ticket_type"].queryset = TicketType.objects.active()
-        self.fields["ticket_type"].empty_label = "Choose a type"
-        self.fields["assignee"].queryset = assignable_users()
+        ticket_type = cast(forms.ModelChoiceField, self.fields["ticket_type"])
+        ticket_type.queryset = TicketType.objects.active()
+        ticket_type.empty_label = "Choose a type"
+        cast(AssigneeField, self.fields["assignee"]).queryset = assignable_users()
 
 
 class TicketChangeForm(forms.ModelForm):
@@ -52,12 +58,13 @@ class TicketChangeForm(forms.ModelForm):
         model = Ticket
         fields = ["status", "priority", "assignee"]
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = assignable_users()
+        cast(AssigneeField, self.fields["assignee"]).queryset = assignable_users()
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if "status" in cleaned:
             # Before the model's checks run: closed_at must follow the status.
             self.instance.set_status(cleaned["status"])
@@ -100,15 +107,15 @@ class TicketFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 10}),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", "Anyone"),
             ("me", "Me"),
             ("none", "Unassigned"),
         ] + [(str(u.pk), u.get_username()) for u in assignable_users()]
 
-    def filter(self, tickets: QuerySet, user: object) -> QuerySet:
+    def filter(self, tickets: TicketQuerySet, user: User) -> TicketQuerySet:
         self.is_valid()
         data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
         tickets = tickets.with_status(data.get("status") or "queue")

@@ -119,8 +119,8 @@ def find_ticket(mail: ParsedMail) -> Ticket | None:
                     ticket = Ticket.objects.filter(pk=int(number)).first()
                     if ticket is not None:
                         return ticket
-    number = ticket_number(mail.subject)
-    return Ticket.objects.filter(pk=number).first() if number else None
+    token = ticket_number(mail.subject)
+    return Ticket.objects.filter(pk=token).first() if token else None
 
 
 def _new_customer(mail: ParsedMail) -> Customer:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -10,13 +11,18 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from customers.models import Customer
+
 validate_type_code = RegexValidator(
     r"^[1-9][0-9]{0,8}\Z",
     "A ticket type code is a whole number such as 4, as in ticket_types.json.",
 )
 
 
-class TicketTypeQuerySet(models.QuerySet):
+class TicketTypeQuerySet(models.QuerySet["TicketType"]):
     def active(self) -> TicketTypeQuerySet:
         return self.filter(active=True)
 
@@ -39,7 +45,8 @@ class TicketType(models.Model):
     class Meta:
         # Codes are digit strings without leading zeros: by length, then text, is
         # numeric order ("2" before "10").
-        ordering = [Length("code"), "code"]
+        # (django-stubs types ordering as names only; Django takes expressions.)
+        ordering = [Length("code"), "code"]  # type: ignore[list-item]
         constraints = [
             models.UniqueConstraint(
                 Lower("name"),
@@ -56,7 +63,7 @@ class TicketType(models.Model):
         return self.name
 
 
-class TicketQuerySet(models.QuerySet):
+class TicketQuerySet(models.QuerySet["Ticket"]):
     def open(self) -> TicketQuerySet:
         """Open and pending tickets.
 
@@ -67,7 +74,7 @@ class TicketQuerySet(models.QuerySet):
         """
         return self.filter(closed_at__isnull=True)
 
-    def for_customer(self, customer: object) -> TicketQuerySet:
+    def for_customer(self, customer: Customer) -> TicketQuerySet:
         return self.filter(customer=customer)
 
     def order_by_open_first(self) -> TicketQuerySet:
@@ -75,7 +82,7 @@ class TicketQuerySet(models.QuerySet):
         done = models.Case(models.When(closed_at__isnull=True, then=0), default=1)
         return self.alias(done=done).order_by("done", "-created_at", "-id")
 
-    def for_assignee(self, assignee: str, user: object) -> TicketQuerySet:
+    def for_assignee(self, assignee: str, user: User) -> TicketQuerySet:
         """``me``, ``none`` (unassigned) or a user's ID; anything else: everyone."""
         if assignee == "me":
             return self.filter(assignee=user)
@@ -220,7 +227,7 @@ class Ticket(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
-    def change(self, *, status: str, priority: int, assignee: object) -> None:
+    def change(self, *, status: str, priority: int, assignee: User | None) -> None:
         """Change what staff change on the ticket page; closed_at follows status."""
         self.set_status(status)
         self.priority = priority

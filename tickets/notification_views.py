@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from customer_flow.lib.http import AuthenticatedHttpRequest
 from tickets.conversation_forms import NotificationSettingsForm
 from tickets.notifications import Notification, NotificationSettings
 
@@ -17,7 +18,7 @@ PER_PAGE = 50
 
 
 @permission_required("tickets.view_ticket", raise_exception=True)
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The newest notifications; those shown are marked read once shown."""
     notifications = Notification.objects.for_user(request.user).select_related(
         "actor", "ticket"
@@ -43,7 +44,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @permission_required("tickets.view_ticket", raise_exception=True)
 @require_POST
-def notification_settings(request: HttpRequest) -> HttpResponse:
+def notification_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     row, _ = NotificationSettings.objects.get_or_create(user=request.user)
     form = NotificationSettingsForm(request.POST, instance=row)
     form.save()
@@ -56,7 +57,7 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
 
 @permission_required("tickets.view_ticket", raise_exception=True)
 @require_POST
-def notification_read_all(request: HttpRequest) -> HttpResponse:
+def notification_read_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     count = (
         Notification.objects.for_user(request.user)
         .unread()

@@ -82,12 +82,13 @@ class Notification(models.Model):
     def text(self) -> str:
         who = self.actor.get_username() if self.actor else "Someone"
         number = f"#{self.ticket_id}"
-        return {
-            self.Kind.MENTION: f"{who} mentioned you on {number}",
-            self.Kind.ASSIGNED: f"{who} assigned {number} to you",
-            self.Kind.CUSTOMER_REPLY: f"The customer replied on {number}",
-            self.Kind.SEND_FAILED: f"A reply on {number} could not be sent",
-        }.get(self.kind, f"Update on {number}")
+        texts: dict[str, str] = {
+            self.Kind.MENTION.value: f"{who} mentioned you on {number}",
+            self.Kind.ASSIGNED.value: f"{who} assigned {number} to you",
+            self.Kind.CUSTOMER_REPLY.value: f"The customer replied on {number}",
+            self.Kind.SEND_FAILED.value: f"A reply on {number} could not be sent",
+        }
+        return texts.get(self.kind, f"Update on {number}")
 
 
 class NotificationSettings(models.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -15,10 +16,13 @@ from tickets import jobs
 from tickets.models import Ticket, TicketComment
 from tickets.notifications import Notification, NotificationSettings
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 EmailState = Notification.EmailState
 
 
-def team() -> QuerySet:
+def team() -> QuerySet[User]:
     """Who hears about an unassigned ticket: everyone who may work tickets."""
     from tickets.forms import assignable_users
 
@@ -26,18 +30,18 @@ def team() -> QuerySet:
 
 
 def users(
-    recipients: Iterable[object],
+    recipients: Iterable[User | None],
     *,
     kind: str,
     ticket: Ticket,
     comment: TicketComment | None = None,
-    actor: object | None = None,
+    actor: User | None = None,
 ) -> list[Notification]:
     """One notification per recipient; an email job for those who want email."""
-    recipients = list({r.pk: r for r in recipients if r is not None}.values())  # type: ignore[attr-defined]
+    people = list({r.pk: r for r in recipients if r is not None}.values())
     silenced = set(
         NotificationSettings.objects.filter(
-            user__in=recipients, email_enabled=False
+            user__in=people, email_enabled=False
         ).values_list("user_id", flat=True)
     )
     created = Notification.objects.bulk_create(
@@ -50,11 +54,11 @@ def users(
                 actor=actor,
                 email_state=(
                     EmailState.NONE
-                    if user.pk in silenced or not user.email  # type: ignore[attr-defined]
+                    if user.pk in silenced or not user.email
                     else EmailState.QUEUED
                 ),
             )
-            for user in recipients
+            for user in people
         ]
     )
     for notification in created:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import tablib
 from import_export import resources
 from import_export.fields import Field
@@ -22,7 +24,7 @@ class TicketTypesFile(RawImportFormat):
     def can_export(self) -> bool:
         return True
 
-    def export_data(self, dataset: tablib.Dataset, **kwargs) -> str:
+    def export_data(self, dataset: tablib.Dataset, **kwargs: Any) -> str:
         import json
 
         keys, names = dataset.headers.index("Key"), dataset.headers.index("Name")
@@ -40,7 +42,9 @@ class TicketTypeResource(resources.ModelResource):
         fields = ("code", "name")
         import_id_fields = ("code",)
 
-    def import_data(self, dataset, dry_run: bool = False, **kwargs) -> Result:
+    def import_data(
+        self, dataset: tablib.Dataset, dry_run: bool = False, **kwargs: Any
+    ) -> Result:
         """Import with our importer (the same as import_ticket_types)."""
         from tickets.importing import import_ticket_types  # loads pyarrow: on use
 

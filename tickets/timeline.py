@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
-from customer_flow import changelog
+from customer_flow.lib import changelog
 from tickets.models import Attachment, Ticket, TicketComment
 
 PER_PAGE = 50
@@ -38,14 +38,14 @@ class TimelinePage:
         return self.page.previous_page_number() if self.page.has_previous() else None
 
 
-def comments_with_details(ticket: Ticket):  # noqa: ANN201 - a QuerySet
+def comments_with_details(ticket: Ticket) -> QuerySet[TicketComment]:
     return ticket.comments.select_related("author").prefetch_related(
         Prefetch("attachments", queryset=Attachment.objects.order_by("id")),
         "mentions",
     )
 
 
-def timeline_page(ticket: Ticket, number: object) -> TimelinePage:
+def timeline_page(ticket: Ticket, number: str | int | None) -> TimelinePage:
     """Page ``number`` (1 = the newest messages), oldest first within the page,
     with the field changes made between its first and its last message."""
     comments = comments_with_details(ticket).order_by("-created_at", "-id")

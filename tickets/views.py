@@ -3,22 +3,22 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from customer_flow.paging import CappedList, paginate
+from customer_flow.lib.http import AuthenticatedHttpRequest
+from customer_flow.lib.paging import CappedList, paginate
 from customers.models import Customer
 from tickets import conversation
 from tickets.conversation_forms import NoteForm, ReplyForm
 from tickets.forms import TicketChangeForm, TicketFilterForm, TicketForm
-from tickets.models import Ticket, TicketType
+from tickets.models import Ticket, TicketQuerySet, TicketType
 from tickets.timeline import timeline_page
 
 
 @permission_required("tickets.view_ticket", raise_exception=True)
-def ticket_list(request: HttpRequest) -> HttpResponse:
+def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = TicketFilterForm(request.GET)
     tickets = form.filter(Ticket.objects.all(), request.user)
     page = paginate(
@@ -29,7 +29,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("tickets.add_ticket", raise_exception=True)
-def ticket_create(request: HttpRequest, customer_pk: int) -> HttpResponse:
+def ticket_create(request: AuthenticatedHttpRequest, customer_pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=customer_pk)
     if customer.is_archived:
         messages.error(request, "Restore this customer before opening a ticket.")
@@ -56,7 +56,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("tickets.change_ticket", raise_exception=True)
 @require_POST
-def ticket_change(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_change(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ticket = get_object_or_404(tickets_for_page(), pk=pk)
     # The form gets its own copy: a refused change must not show as the ticket's.
     form = TicketChangeForm(request.POST, instance=Ticket.objects.get(pk=pk))
@@ -76,7 +76,7 @@ def tickettype_list(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/tickettype_list.html", {"types": types})
 
 
-def tickets_for_page() -> QuerySet:
+def tickets_for_page() -> TicketQuerySet:
     return Ticket.objects.select_related("customer", "ticket_type", "assignee")
 
 

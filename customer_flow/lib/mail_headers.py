@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from email.message import Message
 from email.utils import getaddresses
+from typing import Protocol
 
 _MESSAGE_ID = re.compile(r"<([^<>\s]{1,900})>")
 _TICKET_TOKEN = re.compile(r"\[#(\d{1,15})\]")
@@ -55,7 +55,15 @@ def reply_subject(number: int, subject: str) -> str:
     return f"[#{number}] Re: {bare_subject(subject) or 'Your request'}"
 
 
-def automatic_reason(message: Message) -> str:
+class HeaderSource(Protocol):
+    """What ``automatic_reason`` reads: an ``email.message.Message`` will do."""
+
+    def get(self, name: str, default: str = "") -> str: ...
+
+    def get_content_type(self) -> str: ...
+
+
+def automatic_reason(message: HeaderSource) -> str:
     """Why ``message`` was sent by a machine (an auto-reply, a bounce, a bulk
     mailing), or "" for mail written by a person."""
     auto_submitted = str(message.get("Auto-Submitted", "")).strip().lower()

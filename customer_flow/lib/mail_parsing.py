@@ -233,7 +233,7 @@ def _reported_ids(message: EmailMessage) -> list[str]:
         kind = part.get_content_type()
         if kind == "message/rfc822":
             inner = part.get_payload()
-            if isinstance(inner, list) and inner:
+            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
                 ids += mail_headers.message_ids(header(inner[0], "Message-ID"))
         elif kind == "text/rfc822-headers":
             found = re.search(rb"(?im)^message-id:\s*(<[^>]+>)", _raw(part))

@@ -36,7 +36,7 @@ class AttachmentLimitHandler(FileUploadHandler):
         input_data: Any,
         META: dict[str, Any],  # noqa: N803 - Django's parameter name
         content_length: int,
-        boundary: bytes,
+        boundary: str,
         encoding: str | None = None,
     ) -> None:
         if content_length > self.per_message + FORM_OVERHEAD:

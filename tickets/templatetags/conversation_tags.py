@@ -27,7 +27,7 @@ def message_body(comment: TicketComment) -> SafeString:
         if user is None:
             parts.append(escape(f"@{text}" if kind == "mention" else text))
         else:
-            query = urlencode({"assignee": user.pk, "status": "all"})
+            query = urlencode({"assignee": str(user.pk), "status": "all"})
             url = f"{reverse('tickets:list')}?{query}"
             parts.append(format_html('<a class="mention" href="{}">@{}</a>', url, text))
     return mark_safe(linebreaks("".join(parts)))

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from customer_flow.command_files import open_output, to_stdout
-from customer_flow.progress import TerminalProgress
+from customer_flow.lib.command_files import open_output, to_stdout
+from customer_flow.lib.progress import TerminalProgress
 from customers.exporting import (
     write_customers_csv,
     write_customers_json,

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from customer_flow.command_files import open_input
-from customer_flow.progress import TerminalProgress
+from customer_flow.lib.command_files import open_input
+from customer_flow.lib.progress import TerminalProgress
 from customers.importing import MATCHING_RULE, import_customers, write_rejected_rows
 
 DELIMITERS = {",": ",", ";": ";", "tab": "\t", "\\t": "\t", "\t": "\t"}

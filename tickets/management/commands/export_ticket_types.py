@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from customer_flow.command_files import open_output, to_stdout
+from customer_flow.lib.command_files import open_output, to_stdout
 from tickets.exporting import write_ticket_types
 
 

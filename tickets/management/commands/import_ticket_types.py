@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from customer_flow.command_files import open_input
+from customer_flow.lib.command_files import open_input
 from tickets.importing import import_ticket_types
 
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-import time
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from customer_flow import seeding
 
@@ -13,7 +13,7 @@ class Command(BaseCommand):
         "Seed rows get no change history unless --history is given."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--customers", type=int, default=1000)
         parser.add_argument("--tickets", type=int, default=200)
         parser.add_argument(
@@ -23,20 +23,14 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=1, help="Random seed.")
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["customers"] < 0 or options["tickets"] < 0:
             raise CommandError("--customers and --tickets must be 0 or more.")
-        started = time.perf_counter()
-        customers, tickets = seeding.seed(
+        report = seeding.seed(
             customers=options["customers"],
             tickets=options["tickets"],
             history=options["history"],
             seed=options["seed"],
         )
         if options["verbosity"]:
-            self.stdout.write(
-                self.style.SUCCESS(
-                    f"Seeded {customers:,} customers and {tickets:,} tickets "
-                    f"in {time.perf_counter() - started:.1f} s."
-                )
-            )
+            self.stdout.write(self.style.SUCCESS(report.summary()))

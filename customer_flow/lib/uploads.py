@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import IO, Any
+
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest
 
@@ -26,13 +28,18 @@ class LimitedUploadHandler(FileUploadHandler):
         self.too_large = False
 
     def handle_raw_input(
-        self, input_data, META, content_length, boundary, encoding=None
+        self,
+        input_data: IO[bytes],
+        META: dict[str, str],
+        content_length: int,
+        boundary: str,
+        encoding: str | None = None,
     ) -> None:
         if content_length > self.limit + FORM_OVERHEAD:
             self.too_large = True
         return None  # parse the form's fields; stop at the file (new_file)
 
-    def new_file(self, *args, **kwargs) -> None:
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
         if self.too_large:
             raise StopUpload(connection_reset=False)

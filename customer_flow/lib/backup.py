@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import connection
+from django.utils.translation import ngettext
 
 
 class BackupError(Exception):
@@ -20,6 +21,15 @@ class BackupReport:
     path: Path
     size_bytes: int
     tables: int
+
+    def summary(self) -> str:
+        tables = ngettext("%(count)d table", "%(count)d tables", self.tables) % {
+            "count": self.tables
+        }
+        return (
+            f"Backed up the database to {self.path} "
+            f"({self.size_bytes / 1_000_000:.1f} MB, {tables})."
+        )
 
 
 def backup_sqlite(target: Path, *, overwrite: bool = False) -> BackupReport:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from customer_flow import changelog
+from customer_flow.lib import changelog
 from customers.models import Customer
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from django.db.models import ForeignKey, QuerySet
+from django.db.models import Field, ForeignKey, Model, QuerySet
 
 # Bookkeeping columns that change on every save and say nothing to a person.
 IGNORED = {"updated_at", "created_at", "closed_at", "version"}
@@ -32,7 +33,7 @@ class Entry:
     reason: str = ""
 
 
-def entries(history: QuerySet, *, limit: int = 20) -> list[Entry]:
+def entries(history: QuerySet[Any], *, limit: int = 20) -> list[Entry]:
     """The newest ``limit`` history records as entries, newest first.
 
     One query for the records (plus one per foreign key shown), whatever the count:
@@ -78,18 +79,22 @@ def entries(history: QuerySet, *, limit: int = 20) -> list[Entry]:
     return result
 
 
-def _related_labels(fields: list, records: list) -> dict:
-    labels = {}
+Labels = dict[str, dict[Any, str]]
+
+
+def _related_labels(fields: list[Field], records: list[Model]) -> Labels:
+    labels: Labels = {}
     for f in fields:
         if isinstance(f, ForeignKey):
             ids = {getattr(r, f.attname) for r in records} - {None}
-            if ids:
-                objects = f.related_model._base_manager.in_bulk(ids)
+            related = f.related_model  # "self" only before the apps are loaded
+            if ids and not isinstance(related, str):
+                objects = related._base_manager.in_bulk(ids)
                 labels[f.name] = {pk: str(obj) for pk, obj in objects.items()}
     return labels
 
 
-def _show(f, value: object, labels: dict) -> str:
+def _show(f: Field, value: object, labels: Labels) -> str:
     if value is None or value == "":
         return "—"
     if f.name in labels:

@@ -6,7 +6,7 @@ import contextlib
 import io
 import sys
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any, TextIO, cast
 
 from django.core.management import BaseCommand, CommandError
 
@@ -33,21 +33,28 @@ def to_stdout(path: str | None) -> bool:
 @contextlib.contextmanager
 def open_output(
     command: BaseCommand, path: str | None, *, binary: bool = False
-) -> Iterator[IO]:
+) -> Iterator[IO[Any]]:
     """A file to write data to: ``path``, or the command's standard output (as
     UTF-8 whatever the locale, with nothing else written there)."""
-    if not to_stdout(path):
-        try:
-            if binary:
-                file = open(path, "wb")
-            else:
-                file = open(path, "w", encoding="utf-8", newline="")
-        except OSError as error:
-            raise CommandError(f"Cannot write {path}: {error.strerror}.") from None
-        with file:
-            yield file
+    if path is None or path == "-":
+        with _standard_output(command, binary=binary) as out:
+            yield out
         return
-    out = command.stdout._out  # the real stream, without OutputWrapper's endings
+    try:
+        if binary:
+            file: IO[Any] = open(path, "wb")
+        else:
+            file = open(path, "w", encoding="utf-8", newline="")
+    except OSError as error:
+        raise CommandError(f"Cannot write {path}: {error.strerror}.") from None
+    with file:
+        yield file
+
+
+@contextlib.contextmanager
+def _standard_output(command: BaseCommand, *, binary: bool) -> Iterator[IO[Any]]:
+    # The real stream, without OutputWrapper's line endings.
+    out = cast(TextIO, command.stdout._out)
     buffer = getattr(out, "buffer", None)
     if buffer is None:  # an in-memory stream, as in call_command(stdout=...)
         if binary:
