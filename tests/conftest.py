@@ -171,3 +171,20 @@ def support_groups(transactional_db) -> None:
                         content_type__app_label=app, codename=codename
                     )
                 )
+
+
+@pytest.fixture
+def make_user_with(db) -> Callable[..., object]:
+    """A user with exactly the given tickets permissions."""
+    from django.contrib.auth.models import Permission
+
+    def make(*codenames: str) -> object:
+        user = _make_user(f"user{next(_sequence)}")
+        user.user_permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="tickets", codename__in=codenames
+            )
+        )
+        return user
+
+    return make

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,12 +13,13 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from customer_flow.lib.http import AuthenticatedHttpRequest
+from customer_flow.lib.mail_parsing import MailRefused
 from customer_flow.lib.sniffing import servable_type
 from customer_flow.lib.upload_limits import AttachmentLimitHandler
 from customers.models import Customer
-from tickets import conversation
+from tickets import conversation, inbound
 from tickets.conversation_forms import InsertCannedForm, NoteForm, ReplyForm
-from tickets.models import Attachment, Ticket, TicketComment
+from tickets.models import Attachment, HeldEmail, Ticket, TicketComment
 from tickets.views import ticket_page, tickets_for_page
 
 
@@ -66,8 +68,8 @@ def _insert_canned(request: AuthenticatedHttpRequest, ticket: Ticket) -> HttpRes
     """Without JavaScript: the page again, the saved reply added to the box."""
     form = InsertCannedForm(request.POST)
     if not form.is_valid():
+        messages.error(request, "Choose a saved reply to insert.")
         reply = ReplyForm(initial={"body": request.POST.get("body", "")})
-        reply.add_error(None, "Choose a saved reply to insert.")
         return ticket_page(request, ticket, reply_form=reply)
     text = form.cleaned_data["canned"].render(ticket=ticket, agent=request.user)
     typed = form.cleaned_data["body"].rstrip()
@@ -149,3 +151,31 @@ def customer_conversation(request: HttpRequest, customer_pk: int) -> HttpRespons
     )
     context = {"customer": customer, "page": page, "attachments": attachments}
     return render(request, "tickets/customer_conversation.html", context)
+
+
+@permission_required("tickets.view_heldemail", raise_exception=True)
+def held_list(request: HttpRequest) -> HttpResponse:
+    """Mail kept aside: unknown senders (when not made customers) and automatic
+    messages that belong to no ticket."""
+    held = HeldEmail.objects.filter(resolved_at__isnull=True)
+    paginator = Paginator(held, 50)
+    page = paginator.get_page(request.GET.get("page"))
+    page.links = list(paginator.get_elided_page_range(page.number))  # type: ignore[attr-defined]
+    return render(request, "tickets/held_list.html", {"page": page})
+
+
+@permission_required("tickets.change_heldemail", raise_exception=True)
+@require_POST
+def held_action(request: HttpRequest, pk: int) -> HttpResponse:
+    held = get_object_or_404(HeldEmail, pk=pk, resolved_at__isnull=True)
+    if "discard" in request.POST:
+        held.mark_resolved()
+        messages.success(request, "Message discarded.")
+        return redirect("tickets:held")
+    try:
+        ticket = inbound.held_accept(held)
+    except (MailRefused, ValidationError, inbound.InboundUnavailable) as error:
+        messages.error(request, f"This message cannot go on a ticket: {error}")
+        return redirect("tickets:held")
+    messages.success(request, f"Message added to ticket {ticket}.")
+    return redirect(ticket)

@@ -196,3 +196,18 @@ def _hold(
     held.save()
     label = HeldEmail.Reason(reason).label.lower()
     return InboundReport(Outcome.HELD, mail.message_id, None, detail or label)
+
+
+def held_accept(held: HeldEmail) -> Ticket:
+    """Put a held message on a ticket after all: its thread's ticket, or a new
+    one for the sender (made a customer if unknown)."""
+    with held.raw.open("rb") as file:
+        mail = parse_mail(file.read())
+    with transaction.atomic(), stored_files() as files:
+        ticket = find_ticket(mail)
+        if ticket is None:
+            customer = Customer.objects.with_email(mail.from_address).first()
+            ticket = _open_ticket(customer or _new_customer(mail), mail)
+        _add_message(ticket, mail, files)
+        held.mark_resolved()
+    return ticket

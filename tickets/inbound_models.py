@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 
 class HeldEmail(models.Model):
@@ -31,3 +32,7 @@ class HeldEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()}: {self.subject or self.from_address}"
+
+    def mark_resolved(self) -> None:
+        self.resolved_at = timezone.now()
+        self.save(update_fields=["resolved_at"])

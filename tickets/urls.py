@@ -28,6 +28,8 @@ urlpatterns = [
         conversation_views.customer_conversation,
         name="customer_conversation",
     ),
+    path("held-mail/", conversation_views.held_list, name="held"),
+    path("held-mail/<int:pk>/", conversation_views.held_action, name="held_action"),
     path("notifications/", notification_views.notification_list, name="notifications"),
     path(
         "notifications/settings/",
