@@ -123,6 +123,24 @@ def task_workers(transactional_db) -> Iterator[list[subprocess.Popen[bytes]]]:
         yield workers
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A test that commits (transactional) is followed by a flush, which empties the
+    # tables that migrations filled (groups and their permissions) and re-creates
+    # content types under new IDs. Restoring the migrated data after every such
+    # test keeps the tests after it independent of the order they run in.
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        kwargs = dict(marker.kwargs) if marker else {}
+        names = getattr(item, "fixturenames", ())
+        committing = kwargs.get("transaction") or {
+            "transactional_db",
+            "live_server",
+        } & set(names)
+        if committing and "serialized_rollback" not in kwargs:
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     # Lets fixtures see whether the test failed (the browser saves a screenshot).
