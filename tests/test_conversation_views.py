@@ -101,8 +101,8 @@ def test_a_note_with_files_and_a_mention_links_and_notifies(
     assert Notification.objects.get().recipient == lead
     page = agent_client.get(ticket.get_absolute_url()).text
     assert (
-        f'<a class="mention" href="/tickets/?assignee={lead.pk}&amp;status=all">@lead</a>'
-        in page
+        f'<a class="mention" href="/tickets/?assignee={lead.pk}&amp;status=all">'
+        "@lead</a>" in page
     )
     assert "@nobody" in page and "&lt;script&gt;x&lt;/script&gt;" in page
     assert "notes.txt" in page
@@ -119,7 +119,8 @@ def test_notes_and_replies_look_different(agent_client, agent, ticket):
 def test_a_saved_reply_is_inserted_without_javascript(agent_client, agent, ticket):
     canned = CannedReply.objects.create(
         title="Thanks",
-        body="Hi {{ customer.first_name }}, ticket {{ ticket.number }}. {{ agent.name }}",
+        body="Hi {{ customer.first_name }}, ticket {{ ticket.number }}. "
+        "{{ agent.name }}",
     )
     response = agent_client.post(
         _reply_url(ticket), {"insert": "", "canned": canned.pk, "body": "Typed first."}
