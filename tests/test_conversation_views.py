@@ -112,7 +112,7 @@ def test_notes_and_replies_look_different(agent_client, agent, ticket):
     conversation.note_create(ticket=ticket, author=agent, body="internal")
     conversation.reply_create(ticket=ticket, author=agent, body="public")
     page = agent_client.get(ticket.get_absolute_url()).text
-    assert 'class="message note"' in page and 'class="message reply"' in page
+    assert 'class="entry note"' in page and 'class="entry reply"' in page
     assert "Internal note" in page and "Reply to customer" in page
 
 

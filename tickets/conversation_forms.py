@@ -31,7 +31,7 @@ class MultipleFileField(forms.FileField):
 
 class ReplyForm(forms.Form):
     body = forms.CharField(
-        label="Reply to customer",
+        label="Your reply",
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="Sent by email to the customer.",
         max_length=100_000,
@@ -45,6 +45,8 @@ class ReplyForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Two forms on one page: their fields need IDs of their own.
+        kwargs.setdefault("auto_id", "reply_%s")
         super().__init__(*args, **kwargs)
         self.fields["canned"].queryset = CannedReply.objects.all()  # type: ignore[attr-defined]
 
@@ -60,12 +62,16 @@ class InsertCannedForm(forms.Form):
 
 class NoteForm(forms.Form):
     body = forms.CharField(
-        label="Internal note",
+        label="Your note",
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Only staff see notes. Type @username to notify a colleague.",
         max_length=100_000,
     )
     attachments = MultipleFileField(label="Attach files")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "note_%s")
+        super().__init__(*args, **kwargs)
 
 
 class CannedReplyForm(forms.ModelForm):
