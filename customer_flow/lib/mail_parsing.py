@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from email import message_from_bytes, policy
+from email import message_from_bytes
 from email.header import decode_header, make_header
-from email.message import EmailMessage, Message
+from email.message import Message
 from email.utils import parsedate_to_datetime
 
 from customer_flow.lib import mail_headers
@@ -59,12 +60,10 @@ def parse_mail(raw: bytes) -> ParsedMail:
     """Read ``raw``; raise ``MailRefused`` for empty, binary or header-less input
     and for a message without a sender address."""
     _check_shape(raw)
-    message = message_from_bytes(raw, policy=policy.default)
-    name, address = mail_headers.first_address(header(message, "From"))
-    if not address:
-        name, address = mail_headers.first_address(header(message, "Sender"))
-    if not address:
-        raise MailRefused("no sender address in From")
+    # The compat32 policy: lenient with broken mail and several times faster
+    # than the default policy's header objects; headers are decoded here.
+    message = message_from_bytes(raw)
+    name, address = _sender(message)
     ids = mail_headers.message_ids(header(message, "Message-ID"))
     text, attachments = _content(message)
     return ParsedMail(
@@ -82,6 +81,16 @@ def parse_mail(raw: bytes) -> ParsedMail:
     )
 
 
+def _sender(message: Message) -> tuple[str, str]:
+    for name in ("From", "Sender"):
+        # Addresses from the undecoded header: a decoded display name may hold
+        # commas or angle brackets that would split it.
+        display, address = mail_headers.first_address(_header_text(message, name))
+        if address:
+            return _decode_words(display).replace("\x00", ""), address
+    raise MailRefused("no sender address in From")
+
+
 def _check_shape(raw: bytes) -> None:
     if not raw.strip():
         raise MailRefused("empty message")
@@ -96,37 +105,41 @@ def _check_shape(raw: bytes) -> None:
 
 
 def header(message: Message, name: str) -> str:
-    """A header's decoded text, without NUL characters. A header too broken to
-    decode, or with undeclared 8-bit text, is read from its raw bytes."""
+    """A header's decoded text (RFC 2047 words, undeclared 8-bit text read in
+    the body's charset), without NUL characters."""
+    return _decode_words(_header_text(message, name)).replace("\x00", "")
+
+
+def _header_text(message: Message, name: str) -> str:
     try:
-        value = str(message.get(name, "") or "")
+        value = message.get(name)
     except Exception:  # noqa: BLE001 - the email package raises many kinds here
-        value = "\ufffd"
-    if "\ufffd" in value:
-        value = _raw_header(message, name) or value
-    return value.replace("\x00", "")
-
-
-def _raw_header(message: Message, name: str) -> str:
-    for key, value in message.raw_items():
-        if key.lower() != name.lower():
-            continue
-        data = str(value).encode("ascii", "surrogateescape")
-        # Undeclared 8-bit text is most likely in the charset of the body.
-        charsets = ["utf-8", *filter(None, message.get_charsets()), "cp1252"]
-        for charset in charsets:
-            try:
-                text = data.decode(charset)
-                break
-            except (LookupError, UnicodeDecodeError):
-                continue
-        else:
-            text = data.decode("latin-1")
-        try:
-            return str(make_header(decode_header(text)))
-        except Exception:  # noqa: BLE001
-            return text
+        value = None
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    # An email.header.Header: the header had 8-bit bytes in no declared charset.
+    for key, raw in message.raw_items():
+        if key.lower() == name.lower():
+            data = str(raw).encode("ascii", "surrogateescape")
+            charsets = ["utf-8", *filter(None, message.get_charsets()), "cp1252"]
+            for charset in charsets:
+                try:
+                    return data.decode(charset)
+                except (LookupError, UnicodeDecodeError):
+                    continue
+            return data.decode("latin-1")
     return ""
+
+
+def _decode_words(text: str) -> str:
+    if "=?" not in text:
+        return text
+    try:
+        return str(make_header(decode_header(text)))
+    except Exception:  # noqa: BLE001 - malformed encoded words
+        return text
 
 
 class _HeaderView:
@@ -156,26 +169,44 @@ def _date(value: str) -> datetime | None:
     return parsed if parsed is not None and parsed.tzinfo is not None else None
 
 
-def _content(message: EmailMessage) -> tuple[str, list[MailAttachment]]:
-    body = _body_part(message)
+def _leaves(part: Message) -> Iterator[Message]:
+    """The parts that hold content, in order; an attached message is one part
+    (its own parts are not the message's)."""
+    payload = part.get_payload()
+    if part.is_multipart() and isinstance(payload, list):
+        for sub in payload:
+            if isinstance(sub, Message):
+                yield from _leaves(sub)
+    else:
+        yield part
+
+
+def _content(message: Message) -> tuple[str, list[MailAttachment]]:
+    leaves = list(_leaves(message))
+    body = _body_part(leaves)
     text = _part_text(body) if body is not None else ""
     if body is not None and body.get_content_type() == "text/html":
         text = html_to_text(text)
     attachments = []
-    for part in message.walk():
-        if part is body or part.is_multipart():
-            continue
-        attachment = _attachment(part)
-        if attachment is not None:
-            attachments.append(attachment)
+    for part in leaves:
+        if part is not body:
+            attachment = _attachment(part)
+            if attachment is not None:
+                attachments.append(attachment)
     return text.replace("\r\n", "\n").replace("\x00", "").strip(), attachments
 
 
-def _body_part(message: EmailMessage) -> EmailMessage | None:
-    try:
-        return message.get_body(preferencelist=("plain", "html"))  # type: ignore[return-value]
-    except Exception:  # noqa: BLE001 - malformed MIME structure
-        return None
+def _body_part(leaves: list[Message]) -> Message | None:
+    """The first plain-text part that is not a file, else the first HTML one."""
+    for wanted in ("text/plain", "text/html"):
+        for part in leaves:
+            if part.get_content_type() == wanted and not _is_file(part):
+                return part
+    return None
+
+
+def _is_file(part: Message) -> bool:
+    return part.get_content_disposition() == "attachment" or bool(_filename(part))
 
 
 def _part_text(part: Message) -> str:
@@ -196,7 +227,8 @@ def _attachment(part: Message) -> MailAttachment | None:
     disposition = str(part.get_content_disposition() or "")
     filename = _filename(part)
     if content_type in ("message/rfc822", "text/rfc822-headers"):
-        data = part.as_bytes() if content_type == "message/rfc822" else _raw(part)
+        rfc822 = content_type == "message/rfc822"
+        data = _attached_message(part) if rfc822 else _raw(part)
         name = filename or "attached-message.eml"
         return MailAttachment(name, data, content_type)
     if content_type.startswith("multipart/") or content_type.endswith("-status"):
@@ -212,9 +244,19 @@ def _attachment(part: Message) -> MailAttachment | None:
 
 def _filename(part: Message) -> str:
     try:
-        return str(part.get_filename() or "")
+        return _decode_words(str(part.get_filename() or ""))
     except Exception:  # noqa: BLE001
         return ""
+
+
+def _attached_message(part: Message) -> bytes:
+    try:
+        inner = part.get_payload()
+        if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+            return inner[0].as_bytes()
+        return part.as_bytes()
+    except Exception:  # noqa: BLE001 - a broken attached message is kept raw
+        return str(part.get_payload()).encode("utf-8", "surrogateescape")
 
 
 def _raw(part: Message) -> bytes:
@@ -225,11 +267,11 @@ def _raw(part: Message) -> bytes:
     return payload if isinstance(payload, bytes) else b""
 
 
-def _reported_ids(message: EmailMessage) -> list[str]:
+def _reported_ids(message: Message) -> list[str]:
     if message.get_content_type() != "multipart/report":
         return []
     ids: list[str] = []
-    for part in message.walk():
+    for part in _leaves(message):
         kind = part.get_content_type()
         if kind == "message/rfc822":
             inner = part.get_payload()
