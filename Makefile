@@ -49,6 +49,7 @@ test: dev-install chromium lint
 
 bench: dev-install
 	$(PY) bench/run.py
+	$(PY) bench/conversation.py
 
 # Page server times at 1,000,000 customers and 200,000 tickets (seeds bench/out/).
 bench-web: dev-install

@@ -37,6 +37,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--skip-command", action="store_true")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
     args = parser.parse_args()
     url, drop = _database(args.database_url)
@@ -60,7 +61,8 @@ def main() -> int:
         call_command("migrate", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         inbound_rate = _inbound(args.rounds)
-        _command(url, media)
+        if not args.skip_command:
+            _command(url, media)
         _ticket_page(args.messages, args.repeat)
     finally:
         from django.db import connections
@@ -181,24 +183,34 @@ def _ticket_page(count: int, repeat: int) -> None:
     for priority in (1, 2, 3, 4) * 10:
         ticket.priority = priority
         ticket.save()
+    empty = Ticket.objects.create(
+        customer=customer, ticket_type=ticket.ticket_type, subject="Empty"
+    )
     client = Client()
     client.force_login(lead)
-    url = ticket.get_absolute_url()
+    floor = _time(client, empty.get_absolute_url(), "1", repeat)
+    print(
+        f"floor: the same page for a ticket with no messages: median "
+        f"{floor[0]:.1f} ms, p95 {floor[1]:.1f} ms"
+    )
     for page in ("1", "20"):
-        times = []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            response = client.get(url, {"page": page})
-            times.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200
-        median = statistics.median(times)
-        p95 = sorted(times)[int(len(times) * 0.95) - 1]
+        median, p95 = _time(client, ticket.get_absolute_url(), page, repeat)
         verdict = "meets" if median < TARGET_MS else "MISSES"
         print(
             f"ticket page with {count:,} messages, timeline page {page}: median "
-            f"{median:.1f} ms, p95 {p95:.1f} ms; {verdict} the {TARGET_MS:.0f} ms"
-            " target"
+            f"{median:.1f} ms ({median / floor[0]:.1f}x the floor), p95 "
+            f"{p95:.1f} ms; {verdict} the {TARGET_MS:.0f} ms target"
         )
+
+
+def _time(client: object, url: str, page: str, repeat: int) -> tuple[float, float]:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(url, {"page": page})  # type: ignore[attr-defined]
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    return statistics.median(times), sorted(times)[int(len(times) * 0.95) - 1]
 
 
 if __name__ == "__main__":

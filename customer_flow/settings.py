@@ -263,6 +263,14 @@ INBOUND_TICKET_TYPE = os.environ.get("INBOUND_TICKET_TYPE", "")
 # Attachments ----------------------------------------------------------------------
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
 MEDIA_URL = "/media/"  # never served directly: attachments go through a view
+if os.environ.get("STORAGE_BACKEND") == "s3":
+    # django-storages (pip install django-storages[s3]); credentials from the
+    # usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or an instance role.
+    AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+    AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL") or None
+    AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME") or None
+    AWS_DEFAULT_ACL = None  # private objects; files go out through the app only
+    AWS_S3_FILE_OVERWRITE = False
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 2**20)))
 MESSAGE_MAX_BYTES = int(os.environ.get("MESSAGE_MAX_BYTES", str(25 * 2**20)))
 

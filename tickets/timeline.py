@@ -13,8 +13,8 @@ from customer_flow.lib import changelog
 from tickets.models import Attachment, Ticket, TicketComment
 
 PER_PAGE = 50
-# Field changes shown between two messages at most (a page of them is plenty).
-MAX_CHANGES = 200
+# Field changes shown on one page at most (as many as messages).
+MAX_CHANGES = PER_PAGE
 
 
 @dataclass(frozen=True)
