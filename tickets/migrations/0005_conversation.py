@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'saved reply',
                 'verbose_name_plural': 'saved replies',
-                'ordering': [django.db.models.functions.text.Lower('title'), 'id'],
+                'ordering': [django.db.models.functions.text.Lower('title').asc(), 'id'],
             },
         ),
         migrations.CreateModel(
