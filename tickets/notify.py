@@ -71,7 +71,7 @@ def send_email(notification_id: int) -> str:
     """Send one notification's email once; returns the state it ends in."""
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update()
+            Notification.objects.select_for_update(of=("self",))
             .select_related("recipient", "ticket", "actor")
             .filter(pk=notification_id)
             .first()
