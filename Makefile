@@ -7,7 +7,7 @@ PY := $(BIN)/python
 DEPLOY_ENV := DEBUG=false SECURE_HTTPS=true ALLOWED_HOSTS=customerflow.example.com \
 	SECRET_KEY=check-deploy-$(shell date +%s)-a-long-random-looking-key-for-the-check-only
 
-.PHONY: run test lint format bench bench-web loadtest install dev-install chromium
+.PHONY: run test test-fast lint format bench bench-web loadtest install dev-install chromium
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ test: dev-install chromium lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 	$(BIN)/pytest
+
+# The quick lane while working: no lint, no browser, nothing marked slow.
+test-fast: dev-install
+	$(BIN)/pytest -m "not slow and not browser"
 
 bench: dev-install
 	$(PY) bench/run.py

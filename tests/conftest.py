@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.test import override_settings
 
 from customer_flow.serving import running_workers, worker_command
 from customers.models import Customer
@@ -17,6 +18,14 @@ from tests.databases import database_url
 from tickets.models import Ticket, TicketType
 
 _sequence = itertools.count(1)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing() -> Iterator[None]:
+    # Most tests sign someone in; at Django's 1,000,000 PBKDF2 iterations each new
+    # user costs a third of a second. The password rules tested are unchanged.
+    with override_settings(PASSWORD_HASHERS=["tests.hashers.FastPBKDF2PasswordHasher"]):
+        yield
 
 
 def _make_user(username: str, *groups: str, **extra) -> object:
@@ -83,6 +92,14 @@ def make_ticket(db, make_customer, make_ticket_type) -> Callable[..., Ticket]:
         return Ticket.objects.create(**fields)
 
     return make
+
+
+@pytest.fixture
+def ada_and_bob(make_customer):
+    """Customers 1 (Ada, with a phone) and 2 (Bob, without), as the import tests'
+    files expect."""
+    make_customer(id=1, name="Ada", email="ada@example.com", phone="020 7946 0001")
+    make_customer(id=2, name="Bob", email="bob@example.com", phone="")
 
 
 @pytest.fixture

@@ -41,12 +41,6 @@ def rows(batch: ImportBatch) -> list[tuple]:
     )
 
 
-@pytest.fixture
-def two(make_customer):
-    make_customer(id=1, name="Ada", email="ada@example.com", phone="020 7946 0001")
-    make_customer(id=2, name="Bob", email="bob@example.com", phone="")
-
-
 FILE = (
     HEADER
     + "1,Ada Lovelace,ada@example.com,020 7946 0001\n"
@@ -57,7 +51,9 @@ FILE = (
 )
 
 
-def test_a_preview_stores_every_row_of_the_file_and_writes_no_customer(two, lead):
+def test_a_preview_stores_every_row_of_the_file_and_writes_no_customer(
+    ada_and_bob, lead
+):
     before = customers()
     report, batch = preview(FILE, user=lead, skip_invalid=True)
     assert report.summary() == "would be 2 created, 1 updated, 1 unchanged, 1 invalid"
@@ -87,7 +83,7 @@ def test_a_preview_stores_every_row_of_the_file_and_writes_no_customer(two, lead
     ]
 
 
-def test_apply_writes_exactly_the_previewed_changes(two, lead):
+def test_apply_writes_exactly_the_previewed_changes(ada_and_bob, lead):
     _, batch = preview(FILE, user=lead, skip_invalid=True)
     batches.apply_batch(batch=batch, user=lead)
 
@@ -112,7 +108,7 @@ def test_apply_writes_exactly_the_previewed_changes(two, lead):
     ]
 
 
-def test_apply_does_not_read_the_file_again(two, lead, monkeypatch):
+def test_apply_does_not_read_the_file_again(ada_and_bob, lead, monkeypatch):
     from customers import importing
 
     _, batch = preview(FILE, user=lead, skip_invalid=True)
@@ -126,7 +122,7 @@ def test_apply_does_not_read_the_file_again(two, lead, monkeypatch):
     assert Customer.objects.count() == 4
 
 
-def test_apply_after_a_concurrent_edit_refuses_and_writes_nothing(two, lead):
+def test_apply_after_a_concurrent_edit_refuses_and_writes_nothing(ada_and_bob, lead):
     _, batch = preview(FILE, user=lead, skip_invalid=True)
     ada = Customer.objects.get(pk=1)
     ada.phone = "020 7946 0999"
@@ -142,7 +138,7 @@ def test_apply_after_a_concurrent_edit_refuses_and_writes_nothing(two, lead):
         batches.apply_batch(batch=batch, user=lead)
 
 
-def test_apply_refuses_when_a_new_customer_took_a_previewed_email(two, lead):
+def test_apply_refuses_when_a_new_customer_took_a_previewed_email(ada_and_bob, lead):
     _, batch = preview(FILE, user=lead, skip_invalid=True)
     Customer.objects.create(id=50, name="Early", email="dee@example.com")
     before = customers()
@@ -151,7 +147,9 @@ def test_apply_refuses_when_a_new_customer_took_a_previewed_email(two, lead):
     assert customers() == before
 
 
-def test_an_all_or_nothing_preview_with_invalid_rows_cannot_be_applied(two, lead):
+def test_an_all_or_nothing_preview_with_invalid_rows_cannot_be_applied(
+    ada_and_bob, lead
+):
     _, batch = preview(FILE, user=lead, skip_invalid=False)
     assert batch.is_refused and not batch.can_apply
     before = customers()
@@ -160,7 +158,7 @@ def test_an_all_or_nothing_preview_with_invalid_rows_cannot_be_applied(two, lead
     assert customers() == before
 
 
-def test_a_batch_is_applied_only_once(two, lead):
+def test_a_batch_is_applied_only_once(ada_and_bob, lead):
     _, batch = preview(FILE, user=lead, skip_invalid=True)
     batches.apply_batch(batch=batch, user=lead)
     after = customers()
@@ -169,7 +167,7 @@ def test_a_batch_is_applied_only_once(two, lead):
     assert customers() == after
 
 
-def test_the_same_file_applied_before_needs_a_confirmation(two, lead):
+def test_the_same_file_applied_before_needs_a_confirmation(ada_and_bob, lead):
     text = HEADER + "9,Nine,nine@example.com,\n"
     _, first = preview(text, user=lead)
     batches.apply_batch(batch=first, user=lead)
@@ -186,7 +184,7 @@ def test_the_same_file_applied_before_needs_a_confirmation(two, lead):
     assert Customer.objects.filter(pk=9).exists()
 
 
-def test_discarding_drops_the_rows_and_the_preview_cannot_be_applied(two, lead):
+def test_discarding_drops_the_rows_and_the_preview_cannot_be_applied(ada_and_bob, lead):
     _, batch = preview(FILE, user=lead, skip_invalid=True)
     batches.discard_batch(batch=batch)
     batch.refresh_from_db()
@@ -198,7 +196,7 @@ def test_discarding_drops_the_rows_and_the_preview_cannot_be_applied(two, lead):
         batches.discard_batch(batch=batch)
 
 
-def test_an_incomplete_preview_is_refused(two, lead):
+def test_an_incomplete_preview_is_refused(ada_and_bob, lead):
     _, batch = preview(FILE, user=lead, skip_invalid=True)
     batch.rows.filter(kind=Kind.NEW).first().delete()
     before = customers()
@@ -207,7 +205,7 @@ def test_an_incomplete_preview_is_refused(two, lead):
     assert customers() == before
 
 
-def test_a_batch_still_being_recorded_cannot_be_applied(two, lead):
+def test_a_batch_still_being_recorded_cannot_be_applied(ada_and_bob, lead):
     _, batch = preview(FILE, user=lead, skip_invalid=True)
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.RECORDING)
     before = customers()
@@ -216,7 +214,9 @@ def test_a_batch_still_being_recorded_cannot_be_applied(two, lead):
     assert customers() == before
 
 
-def test_a_batch_left_half_recorded_for_an_hour_is_swept_by_the_next_import(two, lead):
+def test_a_batch_left_half_recorded_for_an_hour_is_swept_by_the_next_import(
+    ada_and_bob, lead
+):
     _, stale = preview(FILE, user=lead, skip_invalid=True)
     _, fresh = preview(FILE, user=lead, skip_invalid=True)
     recording = ImportBatch.Status.RECORDING
@@ -243,7 +243,7 @@ def test_a_file_refused_as_a_whole_makes_no_batch(db):
     assert not ImportBatch.objects.exists()
 
 
-def test_rejected_rows_download_is_the_commands_report(two, lead):
+def test_rejected_rows_download_is_the_commands_report(ada_and_bob, lead):
     text = (
         HEADER
         + "1,Ada,ada@example.com,\n"
@@ -265,7 +265,7 @@ def test_rejected_rows_download_is_the_commands_report(two, lead):
 
 
 def test_the_command_records_its_batch_with_rows_but_only_counts_unchanged_ones(
-    two, lead
+    ada_and_bob, lead
 ):
     report = import_customers(io.BytesIO(FILE.encode()), skip_invalid=True, user=lead)
     batch = ImportBatch.objects.get(pk=report.batch_id)
@@ -279,7 +279,7 @@ def test_the_command_records_its_batch_with_rows_but_only_counts_unchanged_ones(
     ]
 
 
-def test_a_write_that_fails_keeps_no_batch(two, lead, monkeypatch):
+def test_a_write_that_fails_keeps_no_batch(ada_and_bob, lead, monkeypatch):
     from customers import importing
 
     def changed_meanwhile(*args, **kwargs):

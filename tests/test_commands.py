@@ -159,6 +159,7 @@ def database(tmp_path) -> Path:
     return database
 
 
+@pytest.mark.slow
 def test_commands_as_processes_exit_zero_on_success_and_non_zero_on_refusal(database):
     good = (HEADER + "1,Ada,ada@example.com,'+44 20 7946 0958\n").encode()
     done = manage("import_customers", "-", database=database, stdin=good)

@@ -46,12 +46,6 @@ def preview(client, content, **options) -> ImportBatch:
     return batch
 
 
-@pytest.fixture
-def ada_and_bob(make_customer):
-    make_customer(id=1, name="Ada", email="ada@example.com", phone="020 7946 0001")
-    make_customer(id=2, name="Bob", email="bob@example.com", phone="")
-
-
 FILE = (
     HEADER
     + "1,Ada Lovelace,ada@example.com,020 7946 0001\n"

@@ -448,6 +448,7 @@ likely = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", sorted(FAST_PATTERNS))
 @settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
@@ -497,6 +498,7 @@ customers = st.lists(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @settings(max_examples=40, deadline=None)
 @given(rows=customers)

@@ -9,6 +9,7 @@ from tickets.models import Notification, TicketComment
 
 # The worker is another process: the data must be committed.
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("support_groups"),
 ]

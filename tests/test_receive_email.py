@@ -91,6 +91,7 @@ def _run(raw: bytes, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_piped_like_postfix_does_it(make_ticket_type, tmp_path):
     make_ticket_type()
@@ -100,6 +101,7 @@ def test_piped_like_postfix_does_it(make_ticket_type, tmp_path):
     assert TicketComment.objects.filter(message_id="piped@example.net").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("raw", "code"), [(b"\x00\x01binary", 65), (b"From: a@example.com\n\nhi", 75)]
 )

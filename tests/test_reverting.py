@@ -33,12 +33,6 @@ def run(text: str, **options) -> ImportBatch:
     return ImportBatch.objects.get(pk=report.batch_id)
 
 
-@pytest.fixture
-def ada_and_bob(make_customer):
-    make_customer(id=1, name="Ada", email="ada@example.com", phone="020 7946 0001")
-    make_customer(id=2, name="Bob", email="bob@example.com", phone="")
-
-
 CHANGES = (
     HEADER
     + "1,Ada Lovelace,ada@example.com,020 7946 0002\n"

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -60,6 +61,7 @@ def test_the_workers_of_make_run_pick_up_jobs(task_workers):
     assert _wait_for(result.id).task_result.return_value == "FROM THE QUEUE"
 
 
+@pytest.mark.slow
 def test_serve_starts_the_workers_with_the_server_and_stops_them(transactional_db):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -64,6 +64,7 @@ def _in_phase(phase: str) -> bool:
     return ImportBatch.Status.PREVIEWED in statuses and _importer_is_writing()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("phase", ["recording its rows", "writing customers"])
 @pytest.mark.django_db(transaction=True)
 def test_an_import_killed_while_it_writes_leaves_the_database_as_it_was(

@@ -13,9 +13,9 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from tests import test_browser
 from tests.databases import database_url
 from tests.mails import make_mail
+from tests.system import test_browser
 from tickets.models import Ticket
 
 browser_page = test_browser.browser_page  # the fixture, shared
