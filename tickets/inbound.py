@@ -94,7 +94,7 @@ def _store(mail: ParsedMail, raw: bytes, files: StoredFiles) -> InboundReport:
 
 def _already_received(message_id: str) -> bool:
     return (
-        TicketComment.objects.filter(message_id=message_id).exists()
+        TicketComment.objects.with_message_ids([message_id]).exists()
         or HeldEmail.objects.filter(message_id=message_id).exists()
     )
 
@@ -105,7 +105,7 @@ def find_ticket(mail: ParsedMail) -> Ticket | None:
     ids = mail.thread_ids
     if ids:
         found = dict(
-            TicketComment.objects.filter(message_id__in=ids).values_list(
+            TicketComment.objects.with_message_ids(ids).values_list(
                 "message_id", "ticket_id"
             )
         )
