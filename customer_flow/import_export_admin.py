@@ -10,23 +10,22 @@ strips a leading ``=``).
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import Any
 
 import tablib
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 from import_export.forms import ImportForm
 from import_export.results import InvalidRow, Result, RowResult
 
-from customers.exporting import neutralise_formula
-
-if TYPE_CHECKING:
-    from customers.importing import ImportReport
-    from tickets.importing import TicketTypeReport
+from customer_flow.lib.formulas import neutralise_formula
+from customers.importing.report import ImportReport
+from tickets.importing import TicketTypeReport
 
 PREVIEW_ROWS = 100
 
@@ -79,26 +78,26 @@ def _neutralised(dataset: tablib.Dataset) -> tablib.Dataset:
 
 
 class SafeCSV(base_formats.CSV):
-    def export_data(self, dataset: tablib.Dataset, **kwargs) -> str:
+    def export_data(self, dataset: tablib.Dataset, **kwargs: Any) -> str:
         # The same line ends as export_customers, so both give the same bytes.
         kwargs.setdefault("lineterminator", "\n")
         return _neutralised(dataset).export("csv", **kwargs)
 
 
 class SafeXLSX(base_formats.XLSX):
-    def export_data(self, dataset: tablib.Dataset, **kwargs) -> bytes:
+    def export_data(self, dataset: tablib.Dataset, **kwargs: Any) -> bytes:
         return _neutralised(dataset).export("xlsx", **kwargs)
 
 
 class PlainJSON(base_formats.JSON):
     """JSON is not for spreadsheets: values are exported unchanged."""
 
-    def export_data(self, dataset: tablib.Dataset, **kwargs) -> str:
+    def export_data(self, dataset: tablib.Dataset, **kwargs: Any) -> str:
         return dataset.export("json", **kwargs)
 
 
 class SizeLimitedImportForm(ImportForm):
-    def clean_import_file(self):
+    def clean_import_file(self) -> UploadedFile:
         file = self.cleaned_data["import_file"]
         limit = settings.IMPORT_UPLOAD_MAX_BYTES
         if file.size > limit:
@@ -124,7 +123,9 @@ def report_to_result(
     result.totals[RowResult.IMPORT_TYPE_SKIP] = report.unchanged
     result.totals[RowResult.IMPORT_TYPE_INVALID] = report.invalid
     if report.refused:
-        by_line = defaultdict(lambda: defaultdict(list))
+        by_line: defaultdict[int, defaultdict[str, list[str]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
         for error in report.errors:
             text = str(error)
             by_line[error.line or 0][error.column or NON_FIELD_ERRORS].append(text)
@@ -160,7 +161,7 @@ class ImporterAdminMixin(ImportExportMixin):
     #: shown above the preview: how the file's rows are matched
     import_help = ""
 
-    def get_import_context_data(self, **kwargs) -> dict:
+    def get_import_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {
             **super().get_import_context_data(**kwargs),
             "import_help": self.import_help,

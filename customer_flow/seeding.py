@@ -2,10 +2,10 @@
 
 ``set_up_demo`` loads fixtures/ into an empty database through the importers and
 creates a demo login (``setup_demo``). ``seed`` adds a million customers in
-seconds, not minutes (``seed_demo``): rows go in with raw multi-row SQL (COPY on
-PostgreSQL), like the importer's bulk path, so nothing here runs model ``save()``:
-no history rows unless asked for, and derived values (search keys) are computed
-by the database's expression indexes.
+seconds, not minutes (``seed_demo``): rows go in through the bulk writer (COPY on
+PostgreSQL), like the importer's, so nothing here runs model ``save()``: no
+history rows unless asked for, and derived values (search keys) are computed by
+the database's expression indexes.
 """
 
 from __future__ import annotations
@@ -15,11 +15,10 @@ import random
 import secrets
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +30,8 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from customer_flow.bulk import deferred_indexes
-from customer_flow.sequences import reset_id_sequences
+from customer_flow.lib.bulk_sql import deferred_indexes, insert_rows
+from customer_flow.lib.history_rows import Copied, insert_history_rows
 from customers.importing import import_customers
 from customers.models import Customer
 from tickets.importing import import_ticket_types
@@ -85,7 +84,6 @@ SUBJECTS = (
     "Upgrade to the annual plan",
     "Data looks out of date",
 )
-BATCH = 5000
 
 
 class SampleDataInvalid(Exception):
@@ -168,7 +166,6 @@ def seed(
         ticket_count = seed_tickets(
             tickets, customer_ids=customer_ids, rng=rng, now=now, history=history
         )
-        reset_id_sequences(Customer, Ticket)
     _analyze()
     return SeedReport(
         customers=len(customer_ids) if customers else 0,
@@ -243,9 +240,9 @@ def seed_customers(
                 1,
             )
 
-    _insert(Customer._meta.db_table, CUSTOMER_COLUMNS, rows())
+    insert_rows(Customer._meta.db_table, CUSTOMER_COLUMNS, rows(), model=Customer)
     if history:
-        _copy_to_history(Customer, CUSTOMER_COLUMNS[:-1], f"id >= {start}")
+        _copy_to_history(Customer, start)
     return list(ids)
 
 
@@ -293,9 +290,9 @@ def seed_tickets(
                 closed,
             )
 
-    _insert(Ticket._meta.db_table, TICKET_COLUMNS, rows())
+    insert_rows(Ticket._meta.db_table, TICKET_COLUMNS, rows(), model=Ticket)
     if history:
-        _copy_to_history(Ticket, TICKET_COLUMNS, f"id >= {start}")
+        _copy_to_history(Ticket, start)
     return count
 
 
@@ -323,32 +320,17 @@ def _ticket_type_ids() -> list[int]:
     return list(TicketType.objects.active().values_list("pk", flat=True))
 
 
-def _insert(table: str, columns: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        placeholders = ", ".join(["%s"] * len(columns))
-        sql = f"INSERT INTO {table} ({names}) VALUES ({placeholders})"
-        iterator = iter(rows)
-        while batch := list(islice(iterator, BATCH)):
-            cursor.executemany(sql, batch)
-
-
-def _copy_to_history(
-    model: type[Customer] | type[Ticket], columns: list[str], where: str
-) -> None:
+def _copy_to_history(model: type[Customer] | type[Ticket], start: int) -> None:
     """One "created" history row per new row, copied by the database itself."""
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    table = model._meta.db_table
-    history_table = model.history.model._meta.db_table
+    table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {history_table} ({names}, history_date, history_type) "
-            f"SELECT {names}, created_at, '+' FROM {table} WHERE {where}"
+        insert_history_rows(
+            cursor,
+            model,
+            source=f"{table} AS c WHERE c.id >= %s",
+            params=[start],
+            history_type="+",
+            date=Copied("created_at"),
         )
 
 

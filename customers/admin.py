@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import ngettext
+from import_export.forms import ConfirmImportForm, ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from customer_flow.import_export_admin import (
@@ -16,7 +18,8 @@ from customer_flow.import_export_admin import (
     SafeXLSX,
 )
 from customers.forms import CustomerForm
-from customers.models import Customer, CustomerQuerySet
+from customers.importing.report import MATCHING_RULE
+from customers.models import Customer, CustomerQuerySet, ImportBatch
 from customers.resources import CustomerResource
 
 
@@ -40,6 +43,14 @@ class ArchivedFilter(admin.SimpleListFilter):
         return customers
 
 
+class ConfirmBatchForm(ConfirmImportForm):
+    """The admin's confirmation of an import: the batch its preview recorded."""
+
+    batch = forms.ModelChoiceField(
+        queryset=ImportBatch.objects.all(), widget=forms.HiddenInput
+    )
+
+
 @admin.register(Customer)
 class CustomerAdmin(ImporterAdminMixin, SimpleHistoryAdmin):
     form = CustomerForm
@@ -58,15 +69,20 @@ class CustomerAdmin(ImporterAdminMixin, SimpleHistoryAdmin):
     show_full_result_count = False
     list_per_page = 50
     actions = ["archive", "restore"]
+    import_help = MATCHING_RULE
+    confirm_form_class = ConfirmBatchForm
 
-    # TODO(recut-import): a plain attribute once the importer no longer loads
-    # pyarrow on import (then this ignore goes too).
-    @property
-    def import_help(self) -> str:  # type: ignore[override]
-        # Imported on use: the importer loads pyarrow, which only imports need.
-        from customers.importing import MATCHING_RULE
+    def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        # CustomerResource.import_data needs the form: the preview leaves the
+        # batch it recorded on it, the confirmation reads the batch from it.
+        return kwargs
 
-        return MATCHING_RULE
+    def get_confirm_form_initial(
+        self, request: HttpRequest, import_form: ImportForm | None
+    ) -> dict[str, Any]:
+        initial = super().get_confirm_form_initial(request, import_form)
+        batch = getattr(import_form, "import_batch", None)
+        return {**initial, "batch": batch.pk} if batch is not None else initial
 
     @admin.action(description="Archive the selected customers", permissions=["archive"])
     def archive(self, request: HttpRequest, queryset: CustomerQuerySet) -> None:

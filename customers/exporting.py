@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, TextIO
 
 from django.db import connections
 from django.db.models import QuerySet
 
-from customer_flow.sqlite_scans import unmapped
+from customer_flow.lib.formulas import neutralise_formula
+from customer_flow.lib.sqlite_scans import unmapped
 
 if TYPE_CHECKING:
     from customers.models import Customer
@@ -31,28 +32,9 @@ if TYPE_CHECKING:
 CSV_HEADER = ["ID", "Name", "Email", "Phone"]
 XLSX_MAX_ROWS = 1_048_575  # a worksheet's rows, less the header
 
-# OWASP CSV injection: a cell starting with one of these may run as a formula.
-# Cells that already start with quotes before a trigger get one more quote, so
-# restore_formula() undoes neutralise_formula() exactly and values round-trip.
-_FORMULA_RE = re.compile(r"^'*[=+\-@\t\r\x00]")
-_RISKY_FIRST = frozenset("=+-@\t\r\x00'")
 _CHUNK = 10_000
 
 Progress = Callable[[str, int, int], None]
-
-
-def neutralise_formula(value: str) -> str:
-    """Prefix ``'`` to a cell a spreadsheet would read as a formula."""
-    if value[:1] in _RISKY_FIRST and _FORMULA_RE.match(value):
-        return f"'{value}"
-    return value
-
-
-def restore_formula(value: str) -> str:
-    """Undo ``neutralise_formula`` on a value read back from an export."""
-    return (
-        value[1:] if value.startswith("'") and _FORMULA_RE.match(value[1:]) else value
-    )
 
 
 def _chunks(customers: QuerySet[Customer]) -> Iterator[list[tuple[int, str, str, str]]]:
@@ -132,3 +114,17 @@ def write_customers_xlsx(
             progress("exporting", count, 0)
     workbook.save(file)
     return count
+
+
+WRITERS: dict[str, Callable[..., int]] = {
+    "csv": write_customers_csv,
+    "json": write_customers_json,
+    "xlsx": write_customers_xlsx,
+}
+
+
+def export_format(path: str | None, requested: str | None = None) -> str:
+    """The format to write: the one requested, else the file's extension when it
+    names one, else csv."""
+    suffix = Path(path).suffix.lower().lstrip(".") if path else ""
+    return requested or (suffix if suffix in WRITERS else "csv")

@@ -1,34 +1,38 @@
 """The import pages: upload a file, preview it, apply or discard, undo.
 
-Every page needs the import permission. The modules that load pyarrow
-(``customers.batches``) are imported inside the views that read or write a file,
-so pages that only show batches do not load it.
+Every page needs the import permission. The importer is reached through the
+``customers.importing`` package, whose stages load (with pyarrow) on first use:
+pages that only show batches do not load them.
 """
 
 from __future__ import annotations
 
 import io
+from typing import cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.db.models import Subquery
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from customer_flow.lib.http import AuthenticatedHttpRequest
 from customer_flow.lib.paging import CappedList, paginate
+from customer_flow.lib.row_errors import RowError
 from customer_flow.lib.uploads import LimitedUploadHandler
+from customers import importing
 from customers.forms import ApplyBatchForm, ImportUploadForm, RevertBatchForm
-from customers.models import Customer, ImportBatch, ImportBatchRow
-from customers.reverting import (
+from customers.importing.reverting import (
+    Conflict,
     RevertRefused,
     changed_since,
     check_revert,
+    created_with_tickets,
     revert_import,
 )
-from tickets.models import Ticket
+from customers.models import BatchRefused, Customer, ImportBatch, ImportBatchRow
 
 PERMISSION = "customers.import_customer"
 Kind = ImportBatchRow.Kind
@@ -37,16 +41,18 @@ SHOWN_CONFLICTS = 50
 
 @permission_required(PERMISSION, raise_exception=True)
 @csrf_exempt
-def batch_upload(request: HttpRequest) -> HttpResponse:
+def batch_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     # The size limit must be in place before anything reads the request body,
     # and the CSRF check reads it: so the check runs inside, after this.
     handler = LimitedUploadHandler(request, limit=settings.IMPORT_UPLOAD_MAX_BYTES)
-    request.upload_handlers.insert(0, handler)
+    request.upload_handlers = [handler, *request.upload_handlers]
     return _batch_upload(request, handler)
 
 
 @csrf_protect
-def _batch_upload(request: HttpRequest, handler: LimitedUploadHandler) -> HttpResponse:
+def _batch_upload(
+    request: AuthenticatedHttpRequest, handler: LimitedUploadHandler
+) -> HttpResponse:
     limit = settings.IMPORT_UPLOAD_MAX_BYTES
     if request.method != "POST":
         form = ImportUploadForm(limit=limit)
@@ -54,12 +60,10 @@ def _batch_upload(request: HttpRequest, handler: LimitedUploadHandler) -> HttpRe
     form = ImportUploadForm(
         request.POST, request.FILES, limit=limit, too_large=handler.too_large
     )
-    errors = []
+    errors: list[RowError] = []
     if form.is_valid():
-        from customers.batches import preview_import  # loads pyarrow
-
         upload = form.cleaned_data["file"]
-        report, batch = preview_import(
+        report, batch = importing.preview_import(
             upload,
             user=request.user,
             skip_invalid=form.cleaned_data["mode"] == ImportBatch.Mode.SKIP_INVALID,
@@ -79,7 +83,7 @@ def _batch_upload(request: HttpRequest, handler: LimitedUploadHandler) -> HttpRe
 
 
 @permission_required(PERMISSION, raise_exception=True)
-def batch_list(request: HttpRequest) -> HttpResponse:
+def batch_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     batches = ImportBatch.objects.select_related(
         "created_by", "applied_by", "reverted_by"
     )
@@ -88,7 +92,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required(PERMISSION, raise_exception=True)
-def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(
         ImportBatch.objects.select_related("created_by", "applied_by", "reverted_by"),
         pk=pk,
@@ -101,17 +105,11 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         rows = rows.filter(kind=kind)
     # The batch's counts are the rows' counts: no COUNT over 100,000 rows.
     page = paginate(request, CappedList(rows, batch.count_of(kind), capped=False))
-    duplicate = None
-    if batch.status == ImportBatch.Status.PREVIEWED:
-        duplicate = (
-            ImportBatch.objects.applied_with_hash(batch.sha256)
-            .exclude(pk=batch.pk)
-            .first()
-        )
+    duplicate = batch.duplicate() if batch.status == batch.Status.PREVIEWED else None
     context = {
         "batch": batch,
         "page": page,
-        "rows": _with_customers(page.object_list),
+        "rows": _with_customers(cast(list[ImportBatchRow], page.object_list)),
         "kind": kind,
         "kinds": [
             (Kind.NEW, "New", batch.created),
@@ -126,7 +124,9 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "customers/batch_detail.html", context)
 
 
-def _with_customers(rows: list[ImportBatchRow]) -> list[tuple[ImportBatchRow, object]]:
+def _with_customers(
+    rows: list[ImportBatchRow],
+) -> list[tuple[ImportBatchRow, Customer | None]]:
     """Each row with its customer as it is now (for unchanged rows, whose values
     are not stored, and to link to the customers that still exist)."""
     ids = {row.customer_id for row in rows if row.customer_id}
@@ -136,14 +136,12 @@ def _with_customers(rows: list[ImportBatchRow]) -> list[tuple[ImportBatchRow, ob
 
 @permission_required(PERMISSION, raise_exception=True)
 @require_POST
-def batch_apply(request: HttpRequest, pk: int) -> HttpResponse:
-    from customers.batches import BatchRefused, apply_batch  # loads pyarrow
-
+def batch_apply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch, pk=pk)
     form = ApplyBatchForm(request.POST)
     again = form.is_valid() and form.cleaned_data["again"]
     try:
-        apply_batch(batch=batch, user=request.user, force=again)
+        importing.apply_batch(batch=batch, user=request.user, force=again)
     except BatchRefused as refused:
         messages.error(request, refused.message)
     else:
@@ -157,12 +155,10 @@ def batch_apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required(PERMISSION, raise_exception=True)
 @require_POST
-def batch_discard(request: HttpRequest, pk: int) -> HttpResponse:
-    from customers.batches import BatchRefused, discard_batch
-
+def batch_discard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch, pk=pk)
     try:
-        discard_batch(batch=batch)
+        batch.discard()
     except BatchRefused as refused:
         messages.error(request, refused.message)
         return redirect(batch)
@@ -171,13 +167,11 @@ def batch_discard(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required(PERMISSION, raise_exception=True)
-def batch_rejected(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_rejected(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The batch's invalid rows as CSV: the original columns plus line and error."""
-    from customers.batches import write_batch_rejected_rows  # loads pyarrow
-
     batch = get_object_or_404(ImportBatch, pk=pk)
     text = io.StringIO()
-    write_batch_rejected_rows(batch, text)
+    importing.write_batch_rejected_rows(batch, text)
     response = HttpResponse(
         text.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8"
     )
@@ -187,10 +181,11 @@ def batch_rejected(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required(PERMISSION, raise_exception=True)
-def batch_revert(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_revert(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch, pk=pk)
     form = RevertBatchForm(request.POST if request.method == "POST" else None)
-    refusal, conflicts = None, []
+    refusal: str | None = None
+    conflicts: list[Conflict] = []
     if form.is_bound and form.is_valid():
         try:
             report = revert_import(
@@ -210,13 +205,7 @@ def batch_revert(request: HttpRequest, pk: int) -> HttpResponse:
         blocked = False
         if not form.is_bound:
             conflicts = changed_since(batch)
-        created = batch.rows.filter(kind=Kind.NEW).values("customer_id")
-        with_tickets = (
-            Ticket.objects.filter(customer_id__in=Subquery(created))
-            .values("customer_id")
-            .distinct()
-            .count()
-        )
+        with_tickets = created_with_tickets(batch)
     context = {
         "batch": batch,
         "form": form,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import tablib
 from import_export import resources
@@ -10,11 +10,10 @@ from import_export.fields import Field
 from import_export.results import Result
 
 from customer_flow.import_export_admin import PREVIEW_ROWS, report_to_result
+from customers import importing
 from customers.exporting import CSV_HEADER
+from customers.importing.report import ImportReport
 from customers.models import Customer
-
-if TYPE_CHECKING:
-    from customers.importing import ImportReport
 
 
 class CustomerResource(resources.ModelResource):
@@ -33,22 +32,27 @@ class CustomerResource(resources.ModelResource):
     def import_data(
         self, dataset: tablib.Dataset, dry_run: bool = False, **kwargs: Any
     ) -> Result:
-        """Import with our importer (the same as import_customers), all or
-        nothing; ``dataset`` is the uploaded file's bytes (RawImportFormat).
+        """Our importer's one path, as for import_customers and the web pages:
+        the preview checks the file (``dataset`` holds its bytes, see
+        RawImportFormat) and records it as a batch; the confirmation applies
+        that batch. The admin's form carries the batch from one to the other
+        (see CustomerAdmin).
 
         A file imported before is shown with a warning in the preview; confirming
         the preview imports it again (the confirmation is the admin's --force).
         """
-        # Imported here: pyarrow loads only in processes that import.
-        from customers.importing import import_customers
-
-        report = import_customers(
-            dataset.raw,
-            dry_run=dry_run,
-            user=kwargs.get("user"),
-            file_name=kwargs.get("file_name") or "",
-            force=not dry_run,
+        form = kwargs["form"]
+        user = kwargs.get("user")
+        if not dry_run:
+            report = importing.apply_preview(
+                form.cleaned_data["batch"], user=user, force=True
+            )
+            return report_to_result(report, CSV_HEADER, [])
+        report = importing.check_file(
+            dataset.raw, file_name=kwargs.get("file_name") or ""
         )
+        if not report.refused:
+            form.import_batch = importing.record_batch(report, user=user)
         return report_to_result(report, CSV_HEADER, preview_rows(report))
 
 

@@ -5,7 +5,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
-from customer_flow.sequences import reset_id_sequences
 from customers.models import Customer
 
 
@@ -65,19 +64,6 @@ def test_every_save_raises_the_version(make_customer):
     customer.archive()
     customer.refresh_from_db()
     assert customer.version == 3
-
-
-@pytest.mark.django_db(transaction=True, reset_sequences=True)
-def test_automatic_id_follows_rows_written_with_explicit_ids():
-    Customer.objects.bulk_create(
-        [
-            Customer(id=7, name="Seven", email="seven@example.com"),
-            Customer(id=41, name="Forty-one", email="41@example.com"),
-        ]
-    )
-    reset_id_sequences(Customer)
-    new = Customer.objects.create(name="Next", email="next@example.com")
-    assert new.id == 42
 
 
 def test_history_records_the_values_and_the_user_who_changed_them(

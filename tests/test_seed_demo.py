@@ -43,23 +43,3 @@ def test_seed_demo_writes_history_only_when_asked(db):
 def test_seed_demo_refuses_negative_counts(db):
     with pytest.raises(CommandError):
         call_command("seed_demo", customers=-1, stdout=io.StringIO())
-
-
-def test_deferred_indexes_rebuilds_every_index_after_the_block(db):
-    from django.db import connection, transaction
-
-    from customer_flow.bulk import deferred_indexes
-
-    def index_names() -> set[str]:
-        with connection.cursor() as cursor:
-            constraints = connection.introspection.get_constraints(
-                cursor, Customer._meta.db_table
-            )
-        return {name for name, info in constraints.items() if info["index"]}
-
-    before = index_names()
-    with transaction.atomic(), deferred_indexes(Customer):
-        inside = index_names()
-    assert {i.name for i in Customer._meta.indexes} <= before
-    assert not {i.name for i in Customer._meta.indexes} & inside
-    assert index_names() == before

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TextIO
+from typing import IO
 
 from django.db.models import QuerySet
 
@@ -11,7 +11,7 @@ from tickets.models import TicketType
 
 
 def write_ticket_types(
-    file: TextIO, ticket_types: QuerySet[TicketType] | None = None
+    file: IO[str], ticket_types: QuerySet[TicketType] | None = None
 ) -> int:
     """Write the ticket types as the brief's JSON (keys in numeric order,
     indented, UTF-8) and return how many."""

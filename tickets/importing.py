@@ -11,19 +11,26 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from json.decoder import scanstring
-from typing import IO
+from json.decoder import scanstring  # type: ignore[attr-defined]
+from typing import IO, TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Concat
+from django.utils.translation import ngettext
 
+from customer_flow.lib.decoding import decode
+from customer_flow.lib.outcomes import Outcome
+from customer_flow.lib.row_errors import FileRefused, RowError
+from customer_flow.lib.users import recorded_user
 from customers import validation
-from customers.reading import FileRefused, RowError, decode
 from tickets.models import TicketType, validate_type_code
 
-NAME_MAX_LENGTH = TicketType._meta.get_field("name").max_length
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+NAME_MAX_LENGTH: int = TicketType._meta.get_field("name").max_length or 0
 NAME_TAKEN = "A ticket type with this name already exists (code %(code)s)."
 
 
@@ -31,19 +38,23 @@ NAME_TAKEN = "A ticket type with this name already exists (code %(code)s)."
 class TicketTypeReport:
     """What a ticket-type import found and did (or would do)."""
 
-    dry_run: bool = False
     deactivate_missing: bool = False
+    outcome: Outcome = Outcome.CHECKED
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     invalid: int = 0
     deactivated: int = 0
     errors: list[RowError] = field(default_factory=list)
-    written: bool = False
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def refused(self) -> bool:
-        return bool(self.errors)
+        return self.outcome.refused
+
+    @property
+    def written(self) -> bool:
+        return self.outcome is Outcome.WRITTEN
 
     def summary(self) -> str:
         counts = (
@@ -54,7 +65,22 @@ class TicketTypeReport:
             counts += f", {self.deactivated} deactivated"
         if self.refused:
             return f"refused, nothing written (would be {counts})"
-        return f"would be {counts}" if self.dry_run else counts
+        return f"would be {counts}" if self.outcome is Outcome.CHECKED else counts
+
+    def exit_message(self) -> str | None:
+        """Why ``import_ticket_types`` fails, or None when it did its job."""
+        if not self.refused:
+            return None
+        errors = ngettext("%(count)d error", "%(count)d errors", len(self.errors))
+        count = {"count": len(self.errors)}
+        return f"File refused: {errors % count}; nothing was written."
+
+    def error_lines(self, limit: int | None) -> list[str]:
+        """The errors, one per line: the first ``limit`` and how many more."""
+        lines = [str(error) for error in self.errors[:limit]]
+        if limit is not None and len(self.errors) > limit:
+            lines.append(f"… and {len(self.errors) - limit} more errors.")
+        return lines
 
 
 @dataclass
@@ -78,22 +104,8 @@ def parse_ticket_types(text: str) -> list[Entry]:
         index += 1
     else:
         while True:
-            if text[index : index + 1] != '"':
-                raise _malformed(text, index, "Expected a key in double quotes.")
-            try:
-                key, index = scanstring(text, index + 1)
-            except json.JSONDecodeError as error:
-                raise _malformed(text, error.pos, error.msg) from None
-            index = _skip_space(text, index)
-            if text[index : index + 1] != ":":
-                raise _malformed(text, index, 'Expected ":" after the key.')
-            start = _skip_space(text, index + 1)
-            try:
-                value, index = decoder.raw_decode(text, start)
-            except json.JSONDecodeError as error:
-                raise _malformed(text, error.pos, error.msg) from None
-            line, column = _position(text, start)
-            entries.append(Entry(key, value, line, column))
+            entry, index = _parse_member(text, index, decoder)
+            entries.append(entry)
             index = _skip_space(text, index)
             if text[index : index + 1] == ",":
                 index = _skip_space(text, index + 1)
@@ -105,6 +117,28 @@ def parse_ticket_types(text: str) -> list[Entry]:
     if _skip_space(text, index) != len(text):
         raise _malformed(text, _skip_space(text, index), "Extra text after the object.")
     return entries
+
+
+def _parse_member(
+    text: str, index: int, decoder: json.JSONDecoder
+) -> tuple[Entry, int]:
+    """The ``"key": value`` pair at ``index``, and where it ends."""
+    if text[index : index + 1] != '"':
+        raise _malformed(text, index, "Expected a key in double quotes.")
+    try:
+        key, index = scanstring(text, index + 1)
+    except json.JSONDecodeError as error:
+        raise _malformed(text, error.pos, error.msg) from None
+    index = _skip_space(text, index)
+    if text[index : index + 1] != ":":
+        raise _malformed(text, index, 'Expected ":" after the key.')
+    start = _skip_space(text, index + 1)
+    try:
+        value, index = decoder.raw_decode(text, start)
+    except json.JSONDecodeError as error:
+        raise _malformed(text, error.pos, error.msg) from None
+    line, column = _position(text, start)
+    return Entry(key, value, line, column), index
 
 
 def _skip_space(text: str, index: int) -> int:
@@ -119,9 +153,7 @@ def _position(text: str, index: int) -> tuple[int, int]:
 
 def _malformed(text: str, index: int, message: str) -> FileRefused:
     line, column = _position(text, index)
-    refused = FileRefused(f"Malformed JSON: {message}", line=line)
-    refused.error = RowError(line, str(column), None, f"Malformed JSON: {message}")
-    return refused
+    return FileRefused(f"Malformed JSON: {message}", line=line, column=str(column))
 
 
 def clean_name(value: object) -> str:
@@ -151,83 +183,126 @@ def import_ticket_types(
     *,
     dry_run: bool = False,
     deactivate_missing: bool = False,
-    user: object | None = None,
+    user: User | None = None,
 ) -> TicketTypeReport:
     """Import a ticket_types.json file and report what happened."""
     data = file if isinstance(file, bytes) else file.read()
     if isinstance(data, str):
         data = data.encode("utf-8")
-    report = TicketTypeReport(dry_run=dry_run, deactivate_missing=deactivate_missing)
+    report = TicketTypeReport(deactivate_missing=deactivate_missing)
     try:
-        text = bytes(decode(data)).decode("utf-8")
-        entries = parse_ticket_types(text)
+        entries = parse_ticket_types(bytes(decode(data)).decode("utf-8"))
     except FileRefused as refused:
         report.errors.append(refused.error)
+        report.outcome = Outcome.REFUSED_FILE
         return report
-
-    cleaned: dict[str, tuple[str, Entry]] = {}
-    invalid_lines: set[int] = set()
-    seen_names: dict[str, Entry] = {}
-
-    def refuse(entry: Entry, message: str, value: str | None = None) -> None:
-        report.errors.append(RowError(entry.line, str(entry.column), value, message))
-        invalid_lines.add(entry.line)
-
-    for entry in entries:
-        try:
-            validate_type_code(entry.code)
-        except ValidationError as error:
-            refuse(entry, " ".join(error.messages), entry.code)
-            continue
-        if entry.code in cleaned:
-            first = cleaned[entry.code][1]
-            refuse(entry, f'The key "{entry.code}" is also on line {first.line}.')
-            refuse(first, f'The key "{entry.code}" is also on line {entry.line}.')
-            continue
-        try:
-            name = clean_name(entry.name)
-        except ValidationError as error:
-            shown = entry.name if isinstance(entry.name, str) else None
-            refuse(entry, " ".join(error.messages), shown)
-            continue
-        other = seen_names.get(name.lower())
-        if other is not None:
-            refuse(entry, f'The name "{name}" is also on line {other.line}.')
-            refuse(other, f'The name "{name}" is also on line {entry.line}.')
-            continue
-        seen_names[name.lower()] = entry
-        cleaned[entry.code] = (name, entry)
-
+    check = _Check(report)
+    check.clean(entries)
     existing = {t.code: t for t in TicketType.objects.all()}
     renamed = {
         code
-        for code, (name, _) in cleaned.items()
+        for code, (name, _) in check.cleaned.items()
         if code in existing and existing[code].name != name
     }
-    for code, (name, entry) in cleaned.items():
-        if entry.line in invalid_lines:
-            continue
-        holder = next(
-            (
-                t
-                for t in existing.values()
-                if t.name.lower() == name.lower() and t.code != code
-            ),
-            None,
-        )
-        # A name may move to another key only if its holder is renamed too.
-        if holder is not None and (
-            holder.code not in renamed
-            or cleaned[holder.code][0].lower() == holder.name.lower()
-        ):
-            refuse(entry, NAME_TAKEN % {"code": holder.code}, name)
-
+    check.refuse_taken_names(existing, renamed)
     report.errors.sort(key=lambda error: (error.line or 0, int(error.column or 0)))
-    report.invalid = len(invalid_lines)
+    report.invalid = len(check.invalid_lines)
+    changes = _changes(report, check.valid(), existing)
+    missing = [t for code, t in existing.items() if code not in check.cleaned]
+    missing = [t for t in missing if t.active] if deactivate_missing else []
+    report.deactivated = len(missing)
+    if report.errors:
+        report.outcome = Outcome.REFUSED_ROWS
+    elif not dry_run:
+        _write(changes, missing, renamed, recorded_user(user))
+        report.outcome = Outcome.WRITTEN
+    return report
+
+
+@dataclass
+class _Check:
+    """A file's entries checked one by one, and the reasons for refusing some."""
+
+    report: TicketTypeReport
+    cleaned: dict[str, tuple[str, Entry]] = field(default_factory=dict)
+    """code -> (cleaned name, entry), refused entries included"""
+    invalid_lines: set[int] = field(default_factory=set)
+
+    def refuse(self, entry: Entry, message: str, value: str | None = None) -> None:
+        error = RowError(entry.line, str(entry.column), value, message)
+        self.report.errors.append(error)
+        self.invalid_lines.add(entry.line)
+
+    def clean(self, entries: list[Entry]) -> None:
+        """Each entry's key and name, unique within the file."""
+        seen_names: dict[str, Entry] = {}
+        for entry in entries:
+            try:
+                validate_type_code(entry.code)
+            except ValidationError as error:
+                self.refuse(entry, " ".join(error.messages), entry.code)
+                continue
+            if entry.code in self.cleaned:
+                first = self.cleaned[entry.code][1]
+                self.refuse(
+                    entry, f'The key "{entry.code}" is also on line {first.line}.'
+                )
+                self.refuse(
+                    first, f'The key "{entry.code}" is also on line {entry.line}.'
+                )
+                continue
+            try:
+                name = clean_name(entry.name)
+            except ValidationError as error:
+                shown = entry.name if isinstance(entry.name, str) else None
+                self.refuse(entry, " ".join(error.messages), shown)
+                continue
+            other = seen_names.get(name.lower())
+            if other is not None:
+                self.refuse(entry, f'The name "{name}" is also on line {other.line}.')
+                self.refuse(other, f'The name "{name}" is also on line {entry.line}.')
+                continue
+            seen_names[name.lower()] = entry
+            self.cleaned[entry.code] = (name, entry)
+
+    def refuse_taken_names(
+        self, existing: dict[str, TicketType], renamed: set[str]
+    ) -> None:
+        """A name may move to another key only if its holder is renamed too."""
+        for code, name in self.valid():
+            holder = next(
+                (
+                    t
+                    for t in existing.values()
+                    if t.name.lower() == name.lower() and t.code != code
+                ),
+                None,
+            )
+            if holder is not None and (
+                holder.code not in renamed
+                or self.cleaned[holder.code][0].lower() == holder.name.lower()
+            ):
+                self.refuse(
+                    self.cleaned[code][1], NAME_TAKEN % {"code": holder.code}, name
+                )
+
+    def valid(self) -> list[tuple[str, str]]:
+        """(code, name) of the entries not refused, in file order."""
+        return [
+            (code, name)
+            for code, (name, entry) in self.cleaned.items()
+            if entry.line not in self.invalid_lines
+        ]
+
+
+def _changes(
+    report: TicketTypeReport,
+    valid: list[tuple[str, str]],
+    existing: dict[str, TicketType],
+) -> list[TicketType]:
+    """The ticket types to save, counted into ``report``."""
     changes = []
-    for code, (name, entry) in cleaned.items():
-        if entry.line in invalid_lines:
-            continue
+    for code, name in valid:
         current = existing.get(code)
         if current is None:
             report.created += 1
@@ -238,25 +313,23 @@ def import_ticket_types(
             changes.append(current)
         else:
             report.unchanged += 1
-    missing = [t for code, t in existing.items() if code not in cleaned and t.active]
-    if deactivate_missing:
-        report.deactivated = len(missing)
-    if report.refused or dry_run:
-        return report
+    return changes
 
-    with transaction.atomic():
-        # Park renamed types' names first, so two types can swap names (a control
-        # character: no valid name can clash with the parked one).
-        TicketType.objects.filter(code__in=renamed).update(
-            name=Concat(Value("\x01renaming "), "code")
-        )
-        for ticket_type in changes:
-            ticket_type._history_user = user if getattr(user, "pk", None) else None
-            ticket_type.save()
-        if deactivate_missing:
-            for ticket_type in missing:
-                ticket_type.active = False
-                ticket_type._history_user = user if getattr(user, "pk", None) else None
-                ticket_type.save()
-    report.written = True
-    return report
+
+@transaction.atomic
+def _write(
+    changes: list[TicketType],
+    deactivate: list[TicketType],
+    renamed: set[str],
+    user: User | None,
+) -> None:
+    # Park renamed types' names first, so two types can swap names (a control
+    # character: no valid name can clash with the parked one).
+    TicketType.objects.filter(code__in=renamed).update(
+        name=Concat(Value("\x01renaming "), "code")
+    )
+    for ticket_type in deactivate:
+        ticket_type.active = False
+    for ticket_type in [*changes, *deactivate]:
+        ticket_type._history_user = user  # type: ignore[attr-defined]
+        ticket_type.save()

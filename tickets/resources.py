@@ -10,6 +10,7 @@ from import_export.fields import Field
 from import_export.results import Result
 
 from customer_flow.import_export_admin import RawImportFormat, report_to_result
+from tickets.importing import import_ticket_types
 from tickets.models import TicketType
 
 
@@ -46,8 +47,6 @@ class TicketTypeResource(resources.ModelResource):
         self, dataset: tablib.Dataset, dry_run: bool = False, **kwargs: Any
     ) -> Result:
         """Import with our importer (the same as import_ticket_types)."""
-        from tickets.importing import import_ticket_types  # loads pyarrow: on use
-
         report = import_ticket_types(
             dataset.raw, dry_run=dry_run, user=kwargs.get("user")
         )

@@ -1,23 +1,13 @@
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any, TextIO, cast
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from customer_flow.lib.command_files import open_output, to_stdout
 from customer_flow.lib.progress import TerminalProgress
-from customers.exporting import (
-    write_customers_csv,
-    write_customers_json,
-    write_customers_xlsx,
-)
+from customers.exporting import WRITERS, export_format
 from customers.models import Customer
-
-WRITERS = {
-    "csv": write_customers_csv,
-    "json": write_customers_json,
-    "xlsx": write_customers_xlsx,
-}
 
 
 class Command(BaseCommand):
@@ -27,7 +17,7 @@ class Command(BaseCommand):
         "leading ' in CSV and XLSX; the importer removes it again."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "path", nargs="?", help="The file to write; none or - for standard output."
         )
@@ -42,25 +32,21 @@ class Command(BaseCommand):
             help="Export archived customers too.",
         )
 
-    def handle(self, *args, **options) -> None:
-        path = options["path"]
-        suffix = Path(path).suffix.lower().lstrip(".") if path else ""
-        fmt = options["format"] or (suffix if suffix in WRITERS else "csv")
+    def handle(self, *args: Any, path: str | None, **options: Any) -> None:
+        fmt = export_format(path, options["format"])
         customers = Customer.objects.all()
         if not options["include_archived"]:
             customers = customers.active()
         # With the data on standard output, messages go to standard error.
         messages = self.stderr if to_stdout(path) else self.stdout
-        total = 0
-        progress = TerminalProgress(messages._out, verbosity=options["verbosity"])
-        if progress.enabled:
-            total = customers.count()
-        with progress, open_output(self, path, binary=fmt == "xlsx") as file:
+        bar = TerminalProgress(
+            cast(TextIO, messages._out), verbosity=options["verbosity"]
+        )
+        total = customers.count() if bar.enabled else 0
+        with bar, open_output(self, path, binary=fmt == "xlsx") as file:
             try:
                 count = WRITERS[fmt](
-                    customers,
-                    file,
-                    progress=lambda s, done, _: progress(s, done, total),
+                    customers, file, progress=lambda s, done, _: bar(s, done, total)
                 )
             except ValueError as error:
                 raise CommandError(str(error)) from None

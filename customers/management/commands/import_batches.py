@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
-from django.utils import timezone
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from customers.models import ImportBatch
 
@@ -12,23 +13,15 @@ class Command(BaseCommand):
         "and status. Undo one with revert_import ID."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--limit", type=int, default=20, help="How many (default 20; 0: all)."
         )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, limit: int, **options: Any) -> None:
         batches = ImportBatch.objects.select_related("created_by")
-        if options["limit"] > 0:
-            batches = batches[: options["limit"]]
-        for batch in batches:
-            when = timezone.localtime(batch.created_at)
-            who = batch.created_by.get_username() if batch.created_by else "-"
-            self.stdout.write(
-                f"#{batch.pk}  {when:%Y-%m-%d %H:%M}  {who}  "
-                f"{batch.file_name or '(no name)'}  {batch.created} created, "
-                f"{batch.updated} updated, {batch.unchanged} unchanged, "
-                f"{batch.invalid} invalid  {batch.get_status_display().lower()}"
-            )
-        if not batches and options["verbosity"]:
+        listed = list(batches[:limit] if limit > 0 else batches)
+        for batch in listed:
+            self.stdout.write(batch.one_line())
+        if not listed and options["verbosity"]:
             self.stderr.write("No import batches yet.")

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any, TextIO, cast
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from customer_flow.lib.command_files import open_input
+from customer_flow.lib.command_reports import show_report
 from customer_flow.lib.progress import TerminalProgress
 from customers.importing import MATCHING_RULE, import_customers, write_rejected_rows
 
-DELIMITERS = {",": ",", ";": ";", "tab": "\t", "\\t": "\t", "\t": "\t"}
+DELIMITERS = {",": ",", ";": ";", "tab": "\t"}
 
 
 class Command(BaseCommand):
@@ -17,7 +20,7 @@ class Command(BaseCommand):
         "recorded as a batch (see import_batches) that revert_import undoes."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help="The CSV file, or - for standard input.")
         parser.add_argument(
             "--dry-run", action="store_true", help="Check and report; write nothing."
@@ -39,7 +42,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--delimiter",
-            choices=[",", ";", "tab"],
+            choices=list(DELIMITERS),
             metavar="{,|;|tab}",
             help="Default: recognised from the header line.",
         )
@@ -50,11 +53,14 @@ class Command(BaseCommand):
             "SHA-256 (normally refused when it would write anything).",
         )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, path: str, **options: Any) -> None:
         verbosity = options["verbosity"]
-        path = options["path"]
-        progress = TerminalProgress(self.stderr._out, verbosity=verbosity)
-        with open_input(path) as file, progress:
+        with (
+            open_input(path) as file,
+            TerminalProgress(
+                cast(TextIO, self.stderr._out), verbosity=verbosity
+            ) as progress,
+        ):
             report = import_customers(
                 file,
                 dry_run=options["dry_run"],
@@ -66,36 +72,11 @@ class Command(BaseCommand):
                 force=options["force"],
             )
         if options["report"]:
-            with open(options["report"], "w", encoding="utf-8", newline="") as file:
-                write_rejected_rows(report, file)
+            with open(options["report"], "w", encoding="utf-8", newline="") as out:
+                write_rejected_rows(report, out)
         if verbosity > 1:
             self.stdout.write(MATCHING_RULE)
-        if verbosity:
-            for warning in report.warnings:
-                self.stderr.write(f"Warning: {warning}", self.style.WARNING)
-            limit = None if verbosity > 1 else 1000
-            for error in report.errors[:limit]:
-                self.stderr.write(str(error))
-            if limit and len(report.errors) > limit:
-                self.stderr.write(
-                    f"… and {len(report.errors) - limit} more errors "
-                    "(--report FILE lists every rejected row)."
-                )
-        if report.refused_duplicate:
-            raise CommandError(
-                f"Already imported as batch #{report.duplicate_of}; nothing was "
-                "written. Use --force to import it again."
-            )
-        if report.fatal:
-            raise CommandError("File refused; nothing was written.")
-        if report.refused:
-            self.stdout.write(report.summary(), self.style.ERROR)
-            rows = "row" if report.invalid == 1 else "rows"
-            raise CommandError(
-                f"File refused: {report.invalid} invalid {rows}; nothing was "
-                "written. Fix them, or use --skip-invalid to import the valid rows."
-            )
-        if verbosity > 1 and report.batch_id:
-            self.stdout.write(f"Recorded as import batch #{report.batch_id}.")
-        if verbosity:
-            self.stdout.write(report.summary(), self.style.SUCCESS)
+        notes = [f"Recorded as import batch #{report.batch_id}."]
+        if verbosity < 2 or report.batch_id is None:
+            notes = []
+        show_report(self, report, verbosity=verbosity, notes=notes)

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
 
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from customers.importing import RevertRefused, revert_import
 from customers.models import ImportBatch
-from customers.reverting import RevertRefused, revert_import
 
 
 class Command(BaseCommand):
@@ -14,7 +16,7 @@ class Command(BaseCommand):
         "customer changed after the import, unless --force."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("batch", type=int, help="The batch ID (import_batches).")
         parser.add_argument(
             "--force",
@@ -23,17 +25,14 @@ class Command(BaseCommand):
             "their later changes.",
         )
 
-    def handle(self, *args, **options) -> None:
-        batch = ImportBatch.objects.filter(pk=options["batch"]).first()
-        if batch is None:
-            raise CommandError(f"There is no import batch #{options['batch']}.")
+    def handle(self, *args: Any, batch: int, force: bool, **options: Any) -> None:
+        found = ImportBatch.objects.filter(pk=batch).first()
+        if found is None:
+            raise CommandError(f"There is no import batch #{batch}.")
         try:
-            report = revert_import(batch=batch, user=None, force=options["force"])
+            report = revert_import(batch=found, user=None, force=force)
         except RevertRefused as refused:
-            hint = " Use --force to overwrite their later changes."
-            raise CommandError(
-                refused.message + (hint if refused.conflicts else "")
-            ) from None
+            raise CommandError(refused.exit_message()) from None
         if options["verbosity"]:
             for conflict in report.overridden:
                 self.stderr.write(f"Overwrote later changes of customer {conflict}.")

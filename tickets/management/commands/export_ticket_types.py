@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from customer_flow.lib.command_files import open_output, to_stdout
 from tickets.exporting import write_ticket_types
@@ -12,13 +14,12 @@ class Command(BaseCommand):
         "...}): keys in numeric order, UTF-8, indented."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "path", nargs="?", help="The file to write; none or - for standard output."
         )
 
-    def handle(self, *args, **options) -> None:
-        path = options["path"]
+    def handle(self, *args: Any, path: str | None, **options: Any) -> None:
         with open_output(self, path) as file:
             count = write_ticket_types(file)
         if options["verbosity"]:

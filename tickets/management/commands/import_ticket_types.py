@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from customer_flow.lib.command_files import open_input
+from customer_flow.lib.command_reports import show_report
 from tickets.importing import import_ticket_types
 
 
@@ -14,7 +17,7 @@ class Command(BaseCommand):
         "writes nothing."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help="The JSON file, or - for standard input.")
         parser.add_argument(
             "--dry-run", action="store_true", help="Check and report; write nothing."
@@ -25,19 +28,11 @@ class Command(BaseCommand):
             help="Deactivate the types whose key is not in the file.",
         )
 
-    def handle(self, *args, **options) -> None:
-        with open_input(options["path"]) as file:
+    def handle(self, *args: Any, path: str, **options: Any) -> None:
+        with open_input(path) as file:
             report = import_ticket_types(
                 file,
                 dry_run=options["dry_run"],
                 deactivate_missing=options["deactivate_missing"],
             )
-        if options["verbosity"]:
-            for error in report.errors:
-                self.stderr.write(str(error))
-        if report.refused:
-            raise CommandError(
-                f"File refused: {len(report.errors)} errors; nothing was written."
-            )
-        if options["verbosity"]:
-            self.stdout.write(report.summary(), self.style.SUCCESS)
+        show_report(self, report, verbosity=options["verbosity"])

@@ -2,9 +2,8 @@
 
 Three steps, each testable on its own:
 
-1. ``decode`` turns the bytes into UTF-8 (UTF-8 with or without BOM, UTF-16/32 by
-   their BOM, or an explicit encoding) and refuses, with the failing line and a
-   hint, a file that does not decode. Nothing is guessed, so nothing is garbled.
+1. ``decode`` (``customer_flow.lib.decoding``) turns the bytes into UTF-8, or
+   refuses, with the failing line and a hint, a file that does not decode.
 2. ``scan_records`` finds, with numpy over the bytes, where every record starts,
    its physical line, its number of fields, and quoting mistakes: an unterminated
    quote or text after a closing quote. Line numbers stay physical even when a
@@ -20,7 +19,6 @@ instead of 1.1 s and holds strings in compact buffers instead of Python objects
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
@@ -29,159 +27,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from django.utils.translation import ngettext
 
-# RowError lives apart so pages showing stored messages need no pyarrow; the
-# readers and importers keep importing it from here.
-from customers.row_errors import RowError as RowError
+from customer_flow.lib.decoding import decode
+from customer_flow.lib.row_errors import FileRefused, RowError
 
 QUOTE, LF, CR = ord('"'), ord("\n"), ord("\r")
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 
-# Most specific first: the UTF-32 LE BOM begins with the UTF-16 LE one.
-_BOMS = [
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-]
-_DECODE_CHUNK = 4 << 20
 _SCAN_CHUNK = 8 << 20
-
-
-class FileRefused(Exception):
-    """The file as a whole cannot be read; nothing in it was looked at further."""
-
-    def __init__(self, message: str, *, line: int | None = None) -> None:
-        super().__init__(message)
-        self.error = RowError(line, None, None, message)
-
-
-# 1. Decoding ---------------------------------------------------------------------
-
-
-def decode(data: bytes, encoding: str | None = None) -> memoryview:
-    """Return the file as UTF-8 bytes without a BOM, or raise ``FileRefused``."""
-    _refuse_binary(data, encoding)
-    if encoding is None:
-        for bom, name in _BOMS:
-            if data.startswith(bom):
-                if name == "utf-8":
-                    return _check_utf8(memoryview(data)[len(bom) :])
-                return _transcode(data[len(bom) :], name)
-        return _check_utf8(memoryview(data))
-    try:
-        name = codecs.lookup(encoding).name
-    except LookupError:
-        raise FileRefused(f"Unknown encoding {encoding!r}.") from None
-    if name in ("utf-8", "utf-8-sig"):
-        bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
-        return _check_utf8(memoryview(data)[len(bom) :])
-    return _transcode(data, name)
-
-
-def _check_utf8(view: memoryview) -> memoryview:
-    # Decode in pieces cut at line ends (a line feed is never inside a UTF-8
-    # sequence) so a large file is never held twice.
-    start, size = 0, len(view)
-    while start < size:
-        end = min(start + _DECODE_CHUNK, size)
-        if end < size:
-            cut = bytes(view[start:end]).rfind(b"\n")
-            end = start + cut + 1 if cut >= 0 else end
-        try:
-            str(view[start:end], "utf-8")
-        except UnicodeDecodeError as error:
-            if error.reason == "unexpected end of data" and end < size:
-                end = size  # a long line without line feeds: decode the rest
-                continue
-            position = start + error.start
-            line = bytes(view[:position]).count(b"\n") + 1
-            raise FileRefused(
-                f"This file is not UTF-8: byte 0x{view[position]:02X} cannot be "
-                f"read; {_encoding_hint(bytes(view))}.",
-                line=line,
-            ) from None
-        start = end
-    return view
-
-
-def _transcode(data: bytes, encoding: str) -> memoryview:
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as error:
-        line = data[: error.start].decode(encoding, "replace").count("\n") + 1
-        raise FileRefused(
-            f"This file is not valid {encoding}: the bytes at position {error.start} "
-            "cannot be read; check the encoding.",
-            line=line,
-        ) from None
-    return memoryview(text.removeprefix("\ufeff").encode("utf-8"))
-
-
-def _encoding_hint(data: bytes) -> str:
-    try:
-        data.decode("cp1252")
-    except UnicodeDecodeError:
-        return "use --encoding with the file's encoding, for example latin-1"
-    return "it looks like Windows-1252: use --encoding cp1252"
-
-
-_BINARY_SIGNATURES = [
-    (b"PK\x03\x04", "a zip file such as an Excel workbook (.xlsx)"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel workbook (.xls)"),
-    (b"%PDF-", "a PDF document"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF87a", "a GIF image"),
-    (b"GIF89a", "a GIF image"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"7z\xbc\xaf", "a 7-Zip archive"),
-    (b"Rar!\x1a\x07", "a RAR archive"),
-    (b"\x7fELF", "a program"),
-]
-# Bytes that text never holds: C0 controls but tab, line feed and carriage return.
-_NON_TEXT = bytes(set(range(32)) - {9, 10, 13} | {127})
-
-
-def _refuse_binary(data: bytes, encoding: str | None) -> None:
-    for signature, what in _BINARY_SIGNATURES:
-        if data.startswith(signature):
-            raise FileRefused(
-                f"This is {what}, not a CSV file: save it as CSV UTF-8 "
-                "(comma delimited) and import that.",
-                line=1,
-            )
-    if encoding is not None or data.startswith(
-        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
-    ):
-        return
-    # A stray NUL inside a value is reported on its row; a file full of them is
-    # binary, or UTF-16 without a byte-order mark.
-    head = data[:65536]
-    nuls = head.count(0)
-    if nuls and nuls * 20 > len(head):
-        even, odd = head[0::2].count(0), head[1::2].count(0)
-        if odd > len(head) // 4 and even * 10 <= odd:
-            hint = "it looks like UTF-16 without a byte-order mark: use --encoding "
-            hint += "utf-16-le"
-        elif even > len(head) // 4 and odd * 10 <= even:
-            hint = "it looks like UTF-16 without a byte-order mark: use --encoding "
-            hint += "utf-16-be"
-        else:
-            hint = "it looks like a binary file, not CSV"
-        line = data[: data.index(0)].count(b"\n") + 1
-        raise FileRefused(f"This file contains NUL bytes; {hint}.", line=line)
-    # Random bytes (an image, an archive) are about one in eight control bytes.
-    if len(head) - len(head.translate(None, _NON_TEXT)) > len(head) // 50:
-        raise FileRefused(
-            "This looks like a binary file (an image, archive or program), not "
-            "CSV: export the customers as CSV UTF-8 and import that.",
-            line=1,
-        )
-
-
-# 2. Scanning ---------------------------------------------------------------------
 
 
 @dataclass
@@ -204,7 +58,7 @@ def _positions(buf: np.ndarray, byte: int) -> np.ndarray:
     return np.concatenate(parts) if parts else np.empty(0, np.int64)
 
 
-def _inside(positions: np.ndarray, opens: np.ndarray, closes: np.ndarray):
+def _inside(positions: np.ndarray, opens: np.ndarray, closes: np.ndarray) -> np.ndarray:
     """Which positions fall strictly inside a quoted span."""
     if len(opens) == 0:
         return np.zeros(len(positions), bool)
@@ -326,9 +180,6 @@ def detect_delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-# 3. Reading ----------------------------------------------------------------------
-
-
 @dataclass
 class CsvTable:
     """The rows of a CSV file as text columns, with their physical lines."""
@@ -371,12 +222,25 @@ def read_csv(
             raise _inconsistent()
         return CsvTable(header, columns, lines, delimiter)
 
-    # Some records are malformed: count every record's fields to know which.
+    return _with_malformed_records(utf8, records, header, columns, delimiter)
+
+
+def _with_malformed_records(
+    utf8: memoryview,
+    records: Records,
+    header: list[str],
+    columns: pa.Table,
+    delimiter: str,
+) -> CsvTable:
+    """The table of a file with malformed records: count every record's fields
+    to know which, and report those."""
     fields, stray = count_fields(utf8, records, delimiter)
     if 0 in stray:
         raise FileRefused(
             "The header has text after a closing quote.", line=int(records.lines[0])
         )
+    width = len(header)
+    lines = records.lines[1:]
     body_fields = fields[1:]
     good = body_fields == width
     if columns.num_rows != int(good.sum()):
@@ -393,24 +257,24 @@ def read_csv(
             if index + 2 < len(records.starts)
             else len(utf8)
         )
-        values = _split_record(bytes(utf8[start:end]), delimiter)
-        line = int(lines[index])
         count = int(body_fields[index])
         hint = (
             " (an unquoted delimiter inside a value? Quote the value)"
             if count > width
             else ""
         )
+        fields_text = ngettext("%(count)d field", "%(count)d fields", count)
         table.errors.append(
             RowError(
-                line,
+                int(lines[index]),
                 None,
                 None,
-                f"This row has {count} field{'s' if count != 1 else ''} but the "
-                f"header has {width}{hint}.",
+                f"This row has {fields_text % {'count': count}} but the header "
+                f"has {width}{hint}.",
             )
         )
-        table.malformed.append((line, values))
+        values = _split_record(bytes(utf8[start:end]), delimiter)
+        table.malformed.append((int(lines[index]), values))
     return table
 
 
@@ -427,16 +291,22 @@ def _read_columns(
     """The records as string columns, and how many were skipped as malformed."""
     if not len(body):
         return pa.table({name: pa.array([], pa.string()) for name in names}), 0
-    skipped = []
+    skipped = 0
+
+    def skip(row: object) -> str:
+        # Records with the wrong number of fields are found and reported by
+        # count_fields.
+        nonlocal skipped
+        skipped += 1
+        return "skip"
+
     columns = pacsv.read_csv(
         pa.BufferReader(pa.py_buffer(body)),
         read_options=pacsv.ReadOptions(column_names=names),
         parse_options=pacsv.ParseOptions(
             delimiter=delimiter,
             newlines_in_values=True,
-            # Records with the wrong number of fields are found and reported by
-            # count_fields.
-            invalid_row_handler=lambda row: skipped.append(1) or "skip",
+            invalid_row_handler=skip,
         ),
         convert_options=pacsv.ConvertOptions(
             column_types=dict.fromkeys(names, pa.string()),
@@ -444,7 +314,7 @@ def _read_columns(
             quoted_strings_can_be_null=False,
         ),
     )
-    return columns, len(skipped)
+    return columns, skipped
 
 
 def _split_record(record: bytes, delimiter: str) -> list[str]:

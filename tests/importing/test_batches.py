@@ -7,9 +7,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from customers import batches
-from customers.batches import AlreadyImported, BatchRefused
-from customers.importing import import_customers, write_rejected_rows
+from customers.importing import batches, pipeline
+from customers.importing.batches import AlreadyImported, BatchRefused
+from customers.importing.pipeline import import_customers
+from customers.importing.report import (
+    write_batch_rejected_rows,
+    write_rejected_rows,
+)
 from customers.models import Customer, ImportBatch, ImportBatchRow
 
 HEADER = "ID,Name,Email,Phone\n"
@@ -25,7 +29,7 @@ def customers() -> list[tuple]:
 
 
 def preview(text: str, *, user=None, skip_invalid: bool = False, name="id.csv"):
-    return batches.preview_import(
+    return pipeline.preview_import(
         io.BytesIO(text.encode()),
         user=user,
         skip_invalid=skip_invalid,
@@ -109,15 +113,13 @@ def test_apply_writes_exactly_the_previewed_changes(ada_and_bob, lead):
 
 
 def test_apply_does_not_read_the_file_again(ada_and_bob, lead, monkeypatch):
-    from customers import importing
-
     _, batch = preview(FILE, user=lead, skip_invalid=True)
 
     def no_reading(*args, **kwargs):
         raise AssertionError("the file was parsed a second time")
 
-    monkeypatch.setattr(importing, "read_csv", no_reading)
-    monkeypatch.setattr(importing, "validate_rows", no_reading)
+    monkeypatch.setattr(pipeline, "read_csv", no_reading)
+    monkeypatch.setattr(pipeline, "validate_rows", no_reading)
     batches.apply_batch(batch=batch, user=lead)
     assert Customer.objects.count() == 4
 
@@ -175,7 +177,7 @@ def test_the_same_file_applied_before_needs_a_confirmation(ada_and_bob, lead):
 
     report, again = preview(text, user=lead)
     assert f"already imported as batch #{first.pk}" in report.warnings[0]
-    assert batches.duplicate_of(again) == first
+    assert again.duplicate() == first
     with pytest.raises(AlreadyImported, match=f"batch #{first.pk}"):
         batches.apply_batch(batch=again, user=lead)
     assert not Customer.objects.filter(pk=9).exists()
@@ -186,14 +188,14 @@ def test_the_same_file_applied_before_needs_a_confirmation(ada_and_bob, lead):
 
 def test_discarding_drops_the_rows_and_the_preview_cannot_be_applied(ada_and_bob, lead):
     _, batch = preview(FILE, user=lead, skip_invalid=True)
-    batches.discard_batch(batch=batch)
+    batch.discard()
     batch.refresh_from_db()
     assert batch.status == "discarded"
     assert not batch.rows.exists()
     with pytest.raises(BatchRefused):
         batches.apply_batch(batch=batch, user=lead)
     with pytest.raises(BatchRefused, match="only a preview can be discarded"):
-        batches.discard_batch(batch=batch)
+        batch.discard()
 
 
 def test_an_incomplete_preview_is_refused(ada_and_bob, lead):
@@ -232,7 +234,7 @@ def test_a_batch_left_half_recorded_for_an_hour_is_swept_by_the_next_import(
 
 
 def test_a_file_refused_as_a_whole_makes_no_batch(db):
-    report, batch = batches.preview_import(
+    report, batch = pipeline.preview_import(
         io.BytesIO(b"PK\x03\x04 a workbook"),
         user=None,
         skip_invalid=False,
@@ -257,7 +259,7 @@ def test_rejected_rows_download_is_the_commands_report(ada_and_bob, lead):
 
     _, batch = preview(text, user=lead, skip_invalid=True)
     stored = io.StringIO()
-    assert batches.write_batch_rejected_rows(batch, stored) == 3
+    assert write_batch_rejected_rows(batch, stored) == 3
     assert stored.getvalue() == expected.getvalue()
     lines = list(csv.reader(io.StringIO(stored.getvalue())))
     assert lines[0] == ["ID", "Name", "Email", "Phone", "line", "error"]
@@ -280,12 +282,12 @@ def test_the_command_records_its_batch_with_rows_but_only_counts_unchanged_ones(
 
 
 def test_a_write_that_fails_keeps_no_batch(ada_and_bob, lead, monkeypatch):
-    from customers import importing
+    from customers.importing import writing
 
     def changed_meanwhile(*args, **kwargs):
-        raise importing.ConcurrentChange
+        raise writing.ConcurrentChange
 
-    monkeypatch.setattr(importing, "_apply_stage", changed_meanwhile)
+    monkeypatch.setattr(writing, "_apply_stage", changed_meanwhile)
     report = import_customers(io.BytesIO(FILE.encode()), skip_invalid=True)
     assert report.fatal and not report.written
     assert not ImportBatch.objects.exists()

@@ -27,12 +27,23 @@ reverts in about a second (bench/batches.py), without pyarrow.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
+from django.db.backends.utils import CursorWrapper
+from django.db.models import Subquery
 from django.utils import timezone
+from django.utils.translation import ngettext
 
+from customer_flow.lib.history_rows import insert_history_rows
+from customer_flow.lib.users import recorded_user
 from customers.models import Customer, ImportBatch, ImportBatchRow
 from tickets.models import Ticket
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 Kind = ImportBatchRow.Kind
 _PARKED = "!parked-by-revert-"
@@ -81,7 +92,9 @@ class RevertReport:
 
 
 def _customers(count: int) -> str:
-    return f"{count} customer{'' if count == 1 else 's'}"
+    return ngettext("%(count)d customer", "%(count)d customers", count) % {
+        "count": count
+    }
 
 
 class RevertRefused(Exception):
@@ -92,11 +105,16 @@ class RevertRefused(Exception):
         self.message = message
         self.conflicts = conflicts or []
 
+    def exit_message(self) -> str:
+        """The message for ``revert_import``, which can force the revert."""
+        if self.conflicts:
+            return f"{self.message} Use --force to overwrite their later changes."
+        return self.message
+
 
 @dataclass(frozen=True)
 class _Tables:
     customers: str
-    history: str
     rows: str
     tickets: str
 
@@ -105,7 +123,6 @@ class _Tables:
         name = connection.ops.quote_name
         return cls(
             customers=name(Customer._meta.db_table),
-            history=name(Customer.history.model._meta.db_table),
             rows=name(ImportBatchRow._meta.db_table),
             tickets=name(Ticket._meta.db_table),
         )
@@ -126,6 +143,18 @@ def changed_since(batch: ImportBatch) -> list[Conflict]:
             [batch.pk, Kind.NEW, Kind.CHANGED],
         )
         return [Conflict(pk, name, bool(gone)) for pk, name, gone in cursor.fetchall()]
+
+
+def created_with_tickets(batch: ImportBatch) -> int:
+    """How many of the customers this batch created have tickets (an undo
+    archives them instead of removing them)."""
+    created = batch.rows.filter(kind=Kind.NEW).values("customer_id")
+    return (
+        Ticket.objects.filter(customer_id__in=Subquery(created))
+        .values("customer_id")
+        .distinct()
+        .count()
+    )
 
 
 def check_revert(batch: ImportBatch) -> None:
@@ -152,7 +181,7 @@ def check_revert(batch: ImportBatch) -> None:
 
 @transaction.atomic
 def revert_import(
-    *, batch: ImportBatch, user: object | None, force: bool = False
+    *, batch: ImportBatch, user: User | None, force: bool = False
 ) -> RevertReport:
     """Undo ``batch``: remove the customers it created (archive those with
     tickets), give the customers it updated their previous values, and mark it
@@ -168,7 +197,7 @@ def revert_import(
         raise RevertRefused(_conflict_message(batch, conflicts), conflicts)
     _refuse_email_clashes(batch)
 
-    user = user if getattr(user, "pk", None) else None
+    user = recorded_user(user)
     report = RevertReport(batch.pk, overridden=conflicts)
     now = timezone.now()
     try:
@@ -186,10 +215,7 @@ def revert_import(
             f"Import #{batch.pk} could not be reverted because customers or their "
             "tickets changed meanwhile; nothing was changed. Try again."
         ) from None
-    batch.status = ImportBatch.Status.REVERTED
-    batch.reverted_at = now
-    batch.reverted_by = user
-    batch.save(update_fields=["status", "reverted_at", "reverted_by"])
+    batch.mark_reverted(by=user)
     return report
 
 
@@ -209,11 +235,12 @@ def _lock_customers(batch: ImportBatch) -> None:
 def _conflict_message(batch: ImportBatch, conflicts: list[Conflict]) -> str:
     shown = ", ".join(str(c) for c in conflicts[:_SHOWN])
     more = f" and {len(conflicts) - _SHOWN} more" if len(conflicts) > _SHOWN else ""
-    count = len(conflicts)
+    changed = ngettext(
+        "%(count)d customer was", "%(count)d customers were", len(conflicts)
+    ) % {"count": len(conflicts)}
     return (
-        f"Import #{batch.pk} was not reverted: {count} customer"
-        f"{' was' if count == 1 else 's were'} changed after it: {shown}{more}. "
-        "Nothing was changed."
+        f"Import #{batch.pk} was not reverted: {changed} changed after it: "
+        f"{shown}{more}. Nothing was changed."
     )
 
 
@@ -263,23 +290,22 @@ def _refuse_email_clashes(batch: ImportBatch) -> None:
 class _Writer:
     """The revert's statements, each over all of the batch's rows at once."""
 
-    def __init__(self, cursor, batch: ImportBatch, user, now) -> None:
+    def __init__(
+        self,
+        cursor: CursorWrapper,
+        batch: ImportBatch,
+        user: AbstractBaseUser | None,
+        now: datetime,
+    ) -> None:
         self.cursor = cursor
         self.batch = batch
         self.t = _Tables.quoted()
+        self.moment = now
         self.now = connection.ops.adapt_datetimefield_value(now)
-        self.history_values = [
-            self.now,
-            f"Undo of import #{batch.pk}"[:100],
-            user.pk if user else None,
-        ]
-        self.tracked = [
-            connection.ops.quote_name(f.column)
-            for f in Customer._meta.concrete_fields
-            if f.name != "version"
-        ]
+        self.reason = f"Undo of import #{batch.pk}"[:100]
+        self.user_id = user.pk if user else None
 
-    def _ids(self, kind: str) -> tuple[str, list]:
+    def _ids(self, kind: str) -> tuple[str, list[Any]]:
         """SQL and parameters for the IDs of the batch's customers of a kind."""
         return (
             f"SELECT r.customer_id FROM {self.t.rows} AS r "
@@ -287,17 +313,17 @@ class _Writer:
             [self.batch.pk, kind],
         )
 
-    def _history(self, history_type: str, where: str, params: list) -> int:
-        columns = ", ".join(self.tracked)
-        selected = ", ".join(f"c.{column}" for column in self.tracked)
-        self.cursor.execute(
-            f"INSERT INTO {self.t.history} ({columns}, history_date, "
-            "history_change_reason, history_user_id, history_type, import_batch_id) "
-            f"SELECT {selected}, %s, %s, %s, %s, NULL FROM {self.t.customers} AS c "
-            f"WHERE {where} ORDER BY c.id",
-            [*self.history_values, history_type, *params],
+    def _history(self, history_type: str, where: str, params: list[Any]) -> int:
+        return insert_history_rows(
+            self.cursor,
+            Customer,
+            source=f"{self.t.customers} AS c WHERE {where} ORDER BY c.id",
+            params=params,
+            history_type=history_type,
+            date=self.moment,
+            reason=self.reason,
+            user_id=self.user_id,
         )
-        return self.cursor.rowcount
 
     def undo_created(self) -> tuple[int, int]:
         """Archive the created customers that have tickets, remove the others;
@@ -336,7 +362,7 @@ class _Writer:
         """Give the updated customers their values from before the batch;
         return how many."""
         mine = "r.batch_id = %s AND r.kind = %s AND c.id = r.customer_id"
-        params = [self.batch.pk, Kind.CHANGED]
+        params: list[Any] = [self.batch.pk, Kind.CHANGED]
         # Free the emails first, so that customers can get back each other's
         # (a swap in the file) without tripping the unique index midway.
         self.cursor.execute(

@@ -1,8 +1,4 @@
-"""Why a file or a row was refused: the importer's messages.
-
-Apart from the reader so that pages showing stored messages (an import's
-preview) do not load pyarrow.
-"""
+"""Why a file or a row was refused, as ``line N, column X: reason``."""
 
 from __future__ import annotations
 
@@ -41,3 +37,13 @@ def show_value(value: str, limit: int = 60) -> str:
         ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in value[:limit]
     )
     return f'"{shown}…"' if len(value) > limit else f'"{shown}"'
+
+
+class FileRefused(Exception):
+    """The file as a whole cannot be read; nothing in it was looked at further."""
+
+    def __init__(
+        self, message: str, *, line: int | None = None, column: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.error = RowError(line, column, None, message)

@@ -1,15 +1,17 @@
+"""customers.importing.csv_reading: a file's bytes read into text columns."""
+
 from __future__ import annotations
 
 import codecs
 import csv
 import io
-import random
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from customers.reading import FileRefused, decode, detect_delimiter, read_csv
+from customer_flow.lib.row_errors import FileRefused
+from customers.importing.csv_reading import detect_delimiter, read_csv
 
 
 def rows_of(data: bytes, **options) -> list[tuple[int, list[str]]]:
@@ -127,42 +129,9 @@ def test_windows_1252_is_refused_with_the_line_and_a_hint():
     assert rows_of(data, encoding="cp1252")[1] == (3, ["2", "Zoë"])
 
 
-def test_decode_failure_deep_in_a_large_file_names_its_line():
-    data = b"ID,Name\n" + b"1,abc\n" * 300_000 + b"2,caf\xe9\n"
-    assert refusal(data).startswith("line 300002: This file is not UTF-8")
-
-
-def test_utf16_without_bom_gets_a_hint():
-    assert "use --encoding utf-16-le" in refusal("ID,Name\n".encode("utf-16-le"))
-
-
-@pytest.mark.parametrize(
-    ("data", "message"),
-    [
-        (b"PK\x03\x04\x14\x00\x06\x00", "Excel workbook (.xlsx)"),
-        (b"%PDF-1.7\n", "PDF document"),
-        (b"\x00\x01\x02\xff\x00\x00\x05" * 100, "binary file"),
-        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "PNG image"),
-        (random.Random(1).randbytes(5000).replace(b"\0", b"\1"), "binary file"),
-    ],
-    ids=["xlsx", "pdf", "nul-bytes", "png", "random-bytes-without-nul"],
-)
-def test_binary_files_are_refused(data, message):
-    assert message in refusal(data)
-
-
-def test_unknown_encoding_is_refused():
-    assert "Unknown encoding 'klingon'" in refusal(b"ID\n", encoding="klingon")
-
-
 def test_empty_and_blank_files_have_no_header():
     assert read_csv(b"").header == []
     assert read_csv(b"\n\r\n  \n").header == []
-
-
-def test_decode_returns_utf8_without_the_bom():
-    assert bytes(decode(codecs.BOM_UTF8 + b"ID")) == b"ID"
-    assert bytes(decode("ID".encode("utf-16"))) == b"ID"
 
 
 # Property: the reader agrees with Python's csv module on any well-formed file,

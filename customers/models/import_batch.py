@@ -1,231 +1,48 @@
+"""Import batches: one customer import each, with its rows and its lifecycle."""
+
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import Any
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import connections, models
-from django.db.models.functions import Lower
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
-from customers import search, validation
-from customers.row_errors import RowError
+from customer_flow.lib.row_errors import RowError
 
-
-class CustomerQuerySet(models.QuerySet["Customer"]):
-    def active(self) -> CustomerQuerySet:
-        return self.filter(archived_at__isnull=True)
-
-    def archived(self) -> CustomerQuerySet:
-        return self.filter(archived_at__isnull=False)
-
-    def with_email(self, email: str) -> CustomerQuerySet:
-        """Customers whose email matches ignoring case (uses the unique index)."""
-        return self.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
-
-    def with_status(self, status: str) -> CustomerQuerySet:
-        """``active``, ``archived`` or anything else for all customers."""
-        if status == "active":
-            return self.active()
-        if status == "archived":
-            return self.archived()
-        return self
-
-    def search(self, text: str) -> CustomerQuerySet:
-        """Customers matching the search box (see ``customers.search``): exact ID,
-        or the start of the phone digits, the email, or the name from its first or
-        second word."""
-        vendor = self.db_vendor()
-        query = search.parse(text, vendor=vendor)
-        if query.is_empty:
-            return self
-        condition = models.Q(pk__in=[])
-        for _key, branch in query.branches():
-            condition |= branch
-        return self.alias(**search.keys(vendor)).filter(condition)
-
-    def db_vendor(self) -> str:
-        return connections[self.db].vendor
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
-ARCHIVED = models.Q(archived_at__isnull=False)
+# A batch still being recorded after this long was left by a killed process.
+STALE_RECORDING = timedelta(hours=1)
 
 
-class ImportBatchLink(models.Model):
-    """The extra column of HistoricalCustomer: which import batch wrote the row.
+class BatchRefused(Exception):
+    """A batch cannot be applied or discarded now; nothing was changed."""
 
-    Rows written by the web form or the admin have none. A batch's changes are its
-    history rows compared with each customer's previous history row.
-    """
-
-    # No database constraint (Django still enforces PROTECT): PostgreSQL and
-    # SQLite check a deferred foreign key row by row at commit, which cost a
-    # million-row import 4 of its 13 seconds of write transaction (bench/).
-    import_batch = models.ForeignKey(
-        "customers.ImportBatch",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,
-    )
-
-    class Meta:
-        abstract = True
-
-
-class Customer(models.Model):
-    id = models.BigAutoField(
-        "ID",
-        primary_key=True,
-        help_text="The customer ID of id.csv; new customers get the next free ID.",
-    )
-    name = models.CharField(
-        max_length=validation.NAME_MAX_LENGTH, validators=[validation.validate_name]
-    )
-    email = models.EmailField(
-        max_length=validation.EMAIL_MAX_LENGTH,
-        validators=[validation.validate_email],
-        help_text="Unique ignoring case.",
-    )
-    phone = models.CharField(
-        max_length=validation.PHONE_MAX_LENGTH,
-        blank=True,
-        validators=[validation.validate_phone],
-        help_text="Kept exactly as entered: digits, spaces, + ( ) - . / and an "
-        "extension like x123.",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    archived_at = models.DateTimeField(
-        null=True,
-        blank=True,
-        help_text="Set when the customer is archived; empty means active.",
-    )
-    version = models.PositiveIntegerField(
-        default=1,
-        editable=False,
-        help_text="Raised on every save; a form saved on an older version is refused.",
-    )
-
-    objects = CustomerQuerySet.as_manager()
-    # history_user without a database constraint, for the same reason as
-    # import_batch (an import's million rows all name the importing user).
-    history = HistoricalRecords(
-        excluded_fields=["version"],
-        bases=[ImportBatchLink],
-        user_db_constraint=False,
-    )
-
-    class Meta:
-        ordering = ["id"]
-        constraints = [
-            models.UniqueConstraint(
-                Lower("email"),
-                name="customer_email_unique_ci",
-                violation_error_message="A customer with this email already exists.",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(id__gt=0), name="customer_id_positive"
-            ),
-        ]
-        indexes = [
-            # Search by name prefix and sort by name (the email one is the unique
-            # constraint above). Expressions, so bulk-written rows need nothing.
-            models.Index(Lower("name"), name="customer_name_lower_idx"),
-            models.Index(search.NameTail("name"), name="customer_name_tail_idx"),
-            models.Index(search.PhoneDigits("phone"), name="customer_phone_digits_idx"),
-            models.Index(fields=["created_at"], name="customer_created_idx"),
-            # Only archived rows: "archived IS NULL" must not pick this index.
-            models.Index(
-                fields=["archived_at"], name="customer_archived_idx", condition=ARCHIVED
-            ),
-            # The search keys again for the few archived customers, so searching
-            # the Archived filter reads them in order instead of skipping through
-            # every active match. (SQLite prefers these once ANALYZE has run.)
-            models.Index(
-                Lower("name"), name="customer_arch_name_idx", condition=ARCHIVED
-            ),
-            models.Index(
-                search.NameTail("name"),
-                name="customer_arch_tail_idx",
-                condition=ARCHIVED,
-            ),
-            models.Index(
-                Lower("email"), name="customer_arch_email_idx", condition=ARCHIVED
-            ),
-            models.Index(
-                search.PhoneDigits("phone"),
-                name="customer_arch_phone_idx",
-                condition=ARCHIVED,
-            ),
-        ]
-        permissions = [
-            ("archive_customer", "Can archive and restore customers"),
-            ("import_customer", "Can import customers"),
-            ("export_customer", "Can export customers"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.name} (#{self.pk})" if self.pk else self.name
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        # The version lets an edit form notice that someone saved in between.
-        if not self._state.adding:
-            self.version += 1
-        super().save(*args, **kwargs)
-
-    def get_absolute_url(self) -> str:
-        return reverse("customers:detail", args=[self.pk])
-
-    def clean(self) -> None:
-        if self.email:
-            other = (
-                Customer.objects.with_email(self.email)
-                .exclude(pk=self.pk)
-                .values_list("pk", flat=True)
-                .first()
-            )
-            if other is not None:
-                raise ValidationError(
-                    {
-                        "email": ValidationError(
-                            validation.EMAIL_TAKEN, code="unique", params={"id": other}
-                        )
-                    }
-                )
-
-    def validate_constraints(self, exclude: Collection[str] | None = None) -> None:
-        # clean() reports the email clash on the email field, with the other
-        # customer's ID; don't report it a second time as a form-wide error.
-        super().validate_constraints(exclude=set(exclude or ()) | {"email"})
-
-    @property
-    def is_archived(self) -> bool:
-        return self.archived_at is not None
-
-    def archive(self) -> None:
-        if self.archived_at is None:
-            self.archived_at = timezone.now()
-            self.save(update_fields=["archived_at", "updated_at", "version"])
-
-    def restore(self) -> None:
-        if self.archived_at is not None:
-            self.archived_at = None
-            self.save(update_fields=["archived_at", "updated_at", "version"])
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class ImportBatchQuerySet(models.QuerySet["ImportBatch"]):
-    def applied_with_hash(self, sha256: str) -> ImportBatchQuerySet:
-        """Applied (not reverted) batches of a file with this SHA-256 that wrote
-        something, newest first. (One that changed nothing imported nothing.)"""
+    def imported_before(self, sha256: str) -> ImportBatch | None:
+        """The newest applied (not reverted) batch of a file with this SHA-256
+        that wrote something, if any. (One that changed nothing imported
+        nothing.)"""
         wrote = models.Q(created__gt=0) | models.Q(updated__gt=0)
+        batches = self.filter(wrote, sha256=sha256, status=ImportBatch.Status.APPLIED)
+        return batches.order_by("-applied_at", "-id").first()
+
+    def stale_recordings(self) -> ImportBatchQuerySet:
+        """Batches left half-recorded by a killed process: of no use to anyone."""
         return self.filter(
-            wrote, sha256=sha256, status=ImportBatch.Status.APPLIED
-        ).order_by("-applied_at", "-id")
+            status=ImportBatch.Status.RECORDING,
+            created_at__lt=timezone.now() - STALE_RECORDING,
+        )
 
 
 class ImportBatch(models.Model):
@@ -330,6 +147,17 @@ class ImportBatch(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("customers:batch", args=[self.pk])
 
+    def one_line(self) -> str:
+        """ID, when, who, file, counts and status, as ``import_batches`` lists it."""
+        when = timezone.localtime(self.created_at)
+        who = self.created_by.get_username() if self.created_by else "-"
+        return (
+            f"#{self.pk}  {when:%Y-%m-%d %H:%M}  {who}  "
+            f"{self.file_name or '(no name)'}  {self.created} created, "
+            f"{self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.invalid} invalid  {self.get_status_display().lower()}"
+        )
+
     @property
     def is_refused(self) -> bool:
         """An all-or-nothing file with invalid rows: nothing of it can be written."""
@@ -342,6 +170,56 @@ class ImportBatch(models.Model):
     @property
     def can_revert(self) -> bool:
         return self.status == self.Status.APPLIED
+
+    def duplicate(self) -> ImportBatch | None:
+        """An applied batch of the same file, if any (never this one)."""
+        return ImportBatch.objects.exclude(pk=self.pk).imported_before(self.sha256)
+
+    def mark_recorded(self) -> None:
+        """All its rows are stored: the batch can be applied."""
+        self.status = self.Status.PREVIEWED
+        self.save(update_fields=["status"])
+
+    def mark_applied(self, by: User | None) -> None:
+        """The batch was written, by ``by``: call it inside the write's
+        transaction, so that both happen or neither."""
+        self.status = self.Status.APPLIED
+        self.applied_at = timezone.now()
+        self.applied_by = by
+        self.save()
+
+    def mark_outdated(self) -> None:
+        """Customers changed since the preview: it can no longer be applied."""
+        ImportBatch.objects.filter(pk=self.pk, status=self.Status.PREVIEWED).update(
+            status=self.Status.OUTDATED
+        )
+        self.refresh_from_db(fields=["status", "applied_at", "applied_by"])
+
+    @transaction.atomic
+    def discard(self) -> None:
+        """Drop a preview that will not be applied (its rows too; the record
+        stays). Raises ``BatchRefused`` unless it is a preview."""
+        status = (
+            ImportBatch.objects.select_for_update()
+            .values_list("status", flat=True)
+            .get(pk=self.pk)
+        )
+        if status not in (self.Status.PREVIEWED, self.Status.OUTDATED):
+            self.status = status
+            raise BatchRefused(
+                f"Import #{self.pk} is {self.get_status_display().lower()}: only a "
+                "preview can be discarded."
+            )
+        self.status = self.Status.DISCARDED
+        self.save(update_fields=["status"])
+        self.rows.all().delete()
+
+    def mark_reverted(self, by: User | None) -> None:
+        """The batch was undone, by ``by``: call it inside the undo's transaction."""
+        self.status = self.Status.REVERTED
+        self.reverted_at = timezone.now()
+        self.reverted_by = by
+        self.save(update_fields=["status", "reverted_at", "reverted_by"])
 
     def count_of(self, kind: str) -> int:
         """How many rows of this kind (an ``ImportBatchRow.Kind``, or "" for all)
@@ -394,7 +272,7 @@ class ImportBatchRow(models.Model):
         help_text="Empty for a new row without ID until the batch is applied.",
     )
     # Database defaults: rows are written in bulk with only the columns their
-    # kind fills (customers.batch_rows).
+    # kind fills (customers.importing.batch_rows).
     name = models.TextField(blank=True, db_default="")
     email = models.TextField(blank=True, db_default="")
     phone = models.TextField(blank=True, db_default="")

@@ -8,10 +8,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from customers import reverting
-from customers.importing import import_customers
+from customers.importing import import_customers, reverting
+from customers.importing.reverting import RevertRefused, changed_since, revert_import
 from customers.models import Customer, ImportBatch, ImportBatchRow
-from customers.reverting import RevertRefused, changed_since, revert_import
 from tickets.models import Ticket
 
 HEADER = "ID,Name,Email,Phone\n"
@@ -176,7 +175,7 @@ def test_reverting_twice_is_refused_clearly(ada_and_bob, lead):
 
 
 def test_a_preview_cannot_be_reverted(ada_and_bob, lead):
-    from customers.batches import preview_import
+    from customers.importing import preview_import
 
     _, batch = preview_import(
         io.BytesIO(CHANGES.encode()), user=lead, skip_invalid=False, file_name="x"

@@ -1,0 +1,152 @@
+"""Import batches: record a checked file with its rows, then apply it.
+
+A checked file is recorded as a batch with every row that matters
+(``record_batch``). Apply writes the batch's plan (``apply_batch``): from memory
+when the file was just checked (the command), otherwise rebuilt from the stored
+rows (a preview in the browser or the admin): the file is not read twice, nothing
+depends on a temporary file on one server's disk, and what is written is exactly
+what was previewed. If a customer changed since the preview, Apply refuses and
+writes nothing. The batch's other changes of status are ``ImportBatch`` methods.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError
+from django.utils.translation import ngettext
+
+from customer_flow.lib.users import recorded_user
+from customers.importing.batch_rows import planned_rows, save_rows
+from customers.importing.report import (
+    ImportReport,
+    Plan,
+    Progress,
+    duplicate_message,
+    no_progress,
+)
+from customers.importing.writing import ConcurrentChange, write_plan
+from customers.models import BatchRefused, ImportBatch
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+class AlreadyImported(BatchRefused):
+    """The same file was applied before; applying again needs a confirmation."""
+
+
+class BatchOutdated(BatchRefused):
+    """Customers changed since the batch was checked; nothing was written."""
+
+
+def record_batch(
+    report: ImportReport, *, user: User | None, list_unchanged: bool = False
+) -> ImportBatch:
+    """Save a checked file as a batch (status previewed) with its rows: what each
+    new and changed row writes, the invalid rows, and with ``list_unchanged`` the
+    unchanged rows too (a preview shows them; otherwise they are counted)."""
+    plan = report.plan
+    assert plan is not None, "only a checked file is recorded"
+    ImportBatch.objects.stale_recordings().delete()
+    batch = ImportBatch.objects.create(
+        created_by=recorded_user(user),
+        file_name=report.file_name[:255],
+        file_size=report.file_size,
+        sha256=report.sha256,
+        mode=(
+            ImportBatch.Mode.SKIP_INVALID
+            if report.skip_invalid
+            else ImportBatch.Mode.ALL_OR_NOTHING
+        ),
+        status=ImportBatch.Status.RECORDING,
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        invalid=report.invalid,
+        header=report.header,
+        warnings=report.warnings,
+        parked=plan.park,
+        max_file_id=plan.max_file_id,
+        lists_unchanged=list_unchanged,
+    )
+    try:
+        save_rows(
+            batch,
+            planned=plan.rows,
+            unchanged=plan.unchanged if list_unchanged else None,
+            rejected=report.rejected,
+            errors=report.errors,
+        )
+    except BaseException:
+        batch.delete()
+        raise
+    batch.mark_recorded()
+    return batch
+
+
+def load_plan(batch: ImportBatch) -> Plan:
+    """The plan of a previewed batch, rebuilt from its stored rows."""
+    rows = planned_rows(batch)
+    if rows.num_rows != batch.created + batch.updated:
+        raise BatchRefused(
+            "This preview is incomplete (it was interrupted while being saved); "
+            "upload the file again."
+        )
+    return Plan(rows, list(batch.parked), batch.max_file_id, updated=batch.updated)
+
+
+def apply_batch(
+    *,
+    batch: ImportBatch,
+    user: User | None,
+    force: bool = False,
+    plan: Plan | None = None,
+    progress: Progress = no_progress,
+) -> float:
+    """Write a previewed batch exactly as previewed; return the write's seconds.
+
+    ``plan`` is the batch's plan when the caller has it (it is otherwise read
+    back from the batch's rows). Not wrapped in a transaction here: the write
+    stages its rows first and then writes in one transaction of its own (see
+    ``writing.write_plan``), which also marks the batch applied. Raises
+    ``BatchRefused``; ``AlreadyImported`` when the same file was applied before,
+    unless ``force``; ``BatchOutdated`` when customers changed since the check
+    (the batch is then out of date).
+    """
+    batch.refresh_from_db()
+    _check_can_apply(batch, force=force)
+    if plan is None:
+        plan = load_plan(batch)
+    try:
+        return write_plan(plan, batch=batch, by=user, progress=progress)
+    except (ConcurrentChange, IntegrityError):
+        batch.mark_outdated()
+        raise BatchOutdated(
+            "Customers changed since this preview, so nothing was written. Upload "
+            "the file again for a new preview."
+        ) from None
+
+
+def _check_can_apply(batch: ImportBatch, *, force: bool) -> None:
+    if batch.status != ImportBatch.Status.PREVIEWED:
+        raise BatchRefused(
+            f"Import #{batch.pk} is {batch.get_status_display().lower()}: only a "
+            "preview can be applied."
+        )
+    if batch.is_refused:
+        rows = ngettext(
+            "This file has %(count)d invalid row",
+            "This file has %(count)d invalid rows",
+            batch.invalid,
+        ) % {"count": batch.invalid}
+        raise BatchRefused(
+            f"{rows} and was uploaded as all or nothing, so nothing can be "
+            "imported. Download the rejected rows, fix them and upload the file "
+            "again, or upload it with “Valid rows only”."
+        )
+    duplicate = batch.duplicate()
+    if duplicate is not None and (batch.created or batch.updated) and not force:
+        raise AlreadyImported(
+            f"{duplicate_message(duplicate)} Confirm that it should be imported again."
+        )

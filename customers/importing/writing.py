@@ -1,0 +1,208 @@
+"""Write a plan: customers and their history rows, in one short transaction."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
+from django.utils import timezone
+
+from customer_flow.lib.bulk_sql import insert_rows, reset_id_sequences
+from customer_flow.lib.history_rows import insert_history_rows
+from customer_flow.lib.users import recorded_user
+from customers.importing.columns import COLUMNS, PLAN_SCHEMA, STAGED_COLUMNS
+from customers.importing.report import Plan, Progress, no_progress
+from customers.models import Customer, ImportBatch, ImportBatchRow
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+_STAGE = "customer_import_stage"
+
+
+class ConcurrentChange(Exception):
+    """The customers changed between reading them and writing the import."""
+
+
+def write_plan(
+    plan: Plan,
+    *,
+    batch: ImportBatch,
+    by: User | None = None,
+    progress: Progress = no_progress,
+) -> float:
+    """Write the plan in one transaction, with a history row per customer, and
+    return how long the transaction took. ``batch`` becomes applied, by ``by``,
+    in the same transaction.
+
+    Raises ``ConcurrentChange`` or ``IntegrityError`` when customers changed since
+    the plan was made: then nothing is written.
+
+    The rows are first copied into a temporary table outside the transaction;
+    the transaction then only runs set-based SQL, so on SQLite the write lock is
+    held for as short a time as the database needs. A process killed at any
+    point leaves the customers as they were.
+    """
+    with connection.cursor() as cursor:
+        _create_stage(cursor)
+        try:
+            _fill_stage(cursor, plan.rows, progress)
+            started = time.perf_counter()
+            with transaction.atomic():
+                batch.mark_applied(by=recorded_user(by))
+                _apply_stage(cursor, plan, batch)
+                reset_id_sequences(Customer)
+            return time.perf_counter() - started
+        finally:
+            cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
+
+
+def _create_stage(cursor: CursorWrapper) -> None:
+    # pos: the row's place in the plan (SQLite's rowid).
+    integer = "INTEGER" if connection.vendor == "sqlite" else "BIGINT"
+    columns = [f"pos {integer} PRIMARY KEY"]
+    for name in STAGED_COLUMNS:
+        if PLAN_SCHEMA.field(name).type == pa.string():
+            columns.append(f"{name} TEXT NOT NULL")
+        else:
+            columns.append(f"{name} {integer}")
+    cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {_STAGE} ({', '.join(columns)})")
+
+
+def _fill_stage(cursor: CursorWrapper, rows: pa.Table, progress: Progress) -> None:
+    total = rows.num_rows
+    positions = pa.array(np.arange(1, total + 1), pa.int64())
+    staged = rows.select(STAGED_COLUMNS).add_column(0, "pos", positions)
+    insert_rows(
+        _STAGE,
+        staged.column_names,
+        staged,
+        temporary=True,
+        progress=lambda done: progress("staging", done, total),
+    )
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {_STAGE}")  # temporary tables get no autovacuum
+
+
+def _apply_stage(cursor: CursorWrapper, plan: Plan, batch: ImportBatch) -> None:
+    now = timezone.now()
+    _number_rows_without_id(cursor, plan, batch)
+    _park_emails(cursor, plan.park)
+    if plan.updated:
+        _update_customers(cursor, plan.updated, now)
+    new_values = _new_customer_values(now)
+    _insert_customers(cursor, new_values)
+    # History rows: a new customer's row is what was just inserted (no need to
+    # read it back); an updated customer's is read from the table.
+    reason = f"Import #{batch.pk}: {batch.file_name}"[:100]
+    insert_history_rows(
+        cursor,
+        Customer,
+        source=f"{_STAGE} AS c WHERE c.version IS NULL ORDER BY c.pos",
+        history_type="+",
+        date=now,
+        reason=reason,
+        user_id=batch.applied_by_id,
+        values={**new_values, "import_batch_id": batch.pk},
+    )
+    if plan.updated:
+        insert_history_rows(
+            cursor,
+            Customer,
+            source=f"{_STAGE} AS s JOIN {_customers()} AS c ON c.id = s.id "
+            "WHERE s.version IS NOT NULL ORDER BY s.pos",
+            history_type="~",
+            date=now,
+            reason=reason,
+            user_id=batch.applied_by_id,
+            values={"import_batch_id": batch.pk},
+        )
+
+
+def _customers() -> str:
+    return connection.ops.quote_name(Customer._meta.db_table)
+
+
+def _number_rows_without_id(
+    cursor: CursorWrapper, plan: Plan, batch: ImportBatch
+) -> None:
+    """Rows without ID come last: number them on from the highest ID."""
+    without_id = plan.rows.column("id").null_count
+    if not without_id:
+        return
+    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {_customers()}")
+    base = max(cursor.fetchone()[0], plan.max_file_id)
+    with_id = plan.rows.num_rows - without_id
+    cursor.execute(
+        f"UPDATE {_STAGE} SET id = %s + pos - %s WHERE id IS NULL",
+        [base, with_id],
+    )
+    if batch.pk is not None:  # its stored rows learn their customers' IDs
+        rows = connection.ops.quote_name(ImportBatchRow._meta.db_table)
+        cursor.execute(
+            f"UPDATE {rows} SET customer_id = %s + position - %s "
+            "WHERE batch_id = %s AND kind = %s AND customer_id IS NULL",
+            [base, with_id, batch.pk, ImportBatchRow.Kind.NEW.value],
+        )
+
+
+def _park_emails(cursor: CursorWrapper, park: list[int]) -> None:
+    """Free emails that another row of the file takes over (a swap, a rotation)."""
+    for start in range(0, len(park), 500):
+        ids = park[start : start + 500]
+        cursor.execute(
+            f"UPDATE {_customers()} SET email = %s || CAST(id AS TEXT) "
+            f"WHERE id IN ({', '.join(['%s'] * len(ids))})",
+            ["!parked-by-import-", *ids],
+        )
+
+
+def _update_customers(cursor: CursorWrapper, updates: int, now: datetime) -> None:
+    """Update the customers of the plan, each only at the version it was read at."""
+    cursor.execute(
+        f"UPDATE {_customers()} AS c SET name = s.name, email = s.email, "
+        "phone = s.phone, updated_at = %s, version = c.version + 1 "
+        f"FROM {_STAGE} AS s WHERE s.version IS NOT NULL AND c.id = s.id "
+        "AND c.version = s.version",
+        [connection.ops.adapt_datetimefield_value(now)],
+    )
+    if cursor.rowcount != updates:
+        raise ConcurrentChange
+
+
+def _new_customer_values(now: datetime) -> dict[str, Any]:
+    """The columns of a new customer that the file does not give: the import's
+    time, or the field's default (so a field added to Customer later needs no
+    change here)."""
+    values: dict[str, Any] = {}
+    for field in Customer._meta.concrete_fields:
+        if field.column in COLUMNS:  # from the file
+            continue
+        if field.attname in ("created_at", "updated_at"):
+            value: Any = connection.ops.adapt_datetimefield_value(now)
+        elif field.attname == "archived_at":
+            value = None
+        else:
+            value = field.get_db_prep_save(field.get_default(), connection)
+        values[field.column] = value
+    return values
+
+
+def _insert_customers(cursor: CursorWrapper, new_values: dict[str, Any]) -> None:
+    quote = connection.ops.quote_name
+    columns, expressions = [], []
+    for field in Customer._meta.concrete_fields:
+        columns.append(quote(field.column))
+        expressions.append("%s" if field.column in new_values else quote(field.column))
+    cursor.execute(
+        f"INSERT INTO {_customers()} ({', '.join(columns)}) "
+        f"SELECT {', '.join(expressions)} FROM {_STAGE} WHERE version IS NULL "
+        "ORDER BY pos",
+        list(new_values.values()),
+    )

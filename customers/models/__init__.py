@@ -1,0 +1,32 @@
+"""The customers app's models: customers, and the import batches that write them.
+
+Outside code imports them from here (``from customers.models import Customer``).
+``import_batch`` does not import ``customer``: the history rows name their batch
+by the string ``"customers.ImportBatch"``.
+"""
+
+from customers.models.customer import (
+    ARCHIVED,
+    Customer,
+    CustomerQuerySet,
+    ImportBatchLink,
+)
+from customers.models.import_batch import (
+    STALE_RECORDING,
+    BatchRefused,
+    ImportBatch,
+    ImportBatchQuerySet,
+    ImportBatchRow,
+)
+
+__all__ = [
+    "ARCHIVED",
+    "STALE_RECORDING",
+    "BatchRefused",
+    "Customer",
+    "CustomerQuerySet",
+    "ImportBatch",
+    "ImportBatchLink",
+    "ImportBatchQuerySet",
+    "ImportBatchRow",
+]
