@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -99,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tickets.context_processors.notifications",
             ],
         },
     },
@@ -247,6 +249,71 @@ UPLOAD_ENDPOINTS = {
     },
 }
 
+# Email ----------------------------------------------------------------------------
+# EMAIL_URL (parsed by django-environ: smtp://, smtp+tls://, smtp+ssl://,
+# consolemail://, filemail://) or the separate EMAIL_* variables. With neither,
+# development writes every email as a file into EMAIL_FILE_PATH (`make run` says
+# so) and production talks SMTP to localhost:25.
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or str(BASE_DIR / "sent-mail")
+if os.environ.get("EMAIL_URL"):
+    _email = environ.Env.email_url_config(os.environ["EMAIL_URL"])
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+    EMAIL_PORT = _email["EMAIL_PORT"] or 25
+    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+    EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
+    EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
+elif os.environ.get("EMAIL_HOST") or not DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+# The support address: replies go out from it and customers write back to it.
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "Customer Flow Support <support@localhost>"
+)
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# Links in notification emails point here.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# A reply is tried this many times over about an hour on temporary SMTP failures.
+EMAIL_SEND_ATTEMPTS = int(os.environ.get("EMAIL_SEND_ATTEMPTS", "5"))
+# Seconds to wait before each new try; the last value repeats.
+EMAIL_RETRY_DELAYS = [
+    int(n) for n in env_list("EMAIL_RETRY_DELAYS", "60,300,900,1800") if n.strip()
+]
+# A reply claimed by a worker longer than this ago and not finished: the worker
+# died mid-send; staff decide whether to send it again (see README).
+EMAIL_SEND_STALLED_AFTER = int(os.environ.get("EMAIL_SEND_STALLED_AFTER", "900"))
+
+# Inbound email (manage.py receive_email) ----------------------------------------
+# Mail from an unknown address: "create" a customer, or "hold" it in a list.
+INBOUND_UNKNOWN_SENDER = os.environ.get("INBOUND_UNKNOWN_SENDER", "create")
+if INBOUND_UNKNOWN_SENDER not in {"create", "hold"}:
+    raise ImproperlyConfigured("INBOUND_UNKNOWN_SENDER must be create or hold.")
+# Code of the ticket type for tickets opened by email (empty: the first active).
+INBOUND_TICKET_TYPE = os.environ.get("INBOUND_TICKET_TYPE", "")
+
+# Attachments ----------------------------------------------------------------------
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
+MEDIA_URL = "/media/"  # never served directly: attachments go through a view
+if os.environ.get("STORAGE_BACKEND") == "s3":
+    # django-storages (pip install django-storages[s3]); credentials from the
+    # usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or an instance role.
+    AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+    AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL") or None
+    AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME") or None
+    AWS_DEFAULT_ACL = None  # private objects; files go out through the app only
+    AWS_S3_FILE_OVERWRITE = False
+ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 2**20)))
+MESSAGE_MAX_BYTES = int(os.environ.get("MESSAGE_MAX_BYTES", str(25 * 2**20)))
+
 # Internationalisation -----------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
@@ -257,8 +324,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files: the local MEDIA_ROOT, or an S3-compatible bucket through
+# django-storages when STORAGE_BACKEND=s3 (install it; see the README).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        {"BACKEND": "storages.backends.s3.S3Storage"}
+        if os.environ.get("STORAGE_BACKEND") == "s3"
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -180,3 +180,62 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"report_{report.when}", report)
     return report
+
+
+@pytest.fixture
+def mail_server(settings, monkeypatch) -> Iterator[object]:
+    """A real SMTP server on a free port; the app (and any worker process this
+    test starts) sends through it."""
+    from tests.mailserver import MailServer
+
+    server = MailServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    monkeypatch.setenv("EMAIL_URL", f"smtp://127.0.0.1:{server.port}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def support_groups(transactional_db) -> None:
+    """The groups the migrations make, made again: a transactional test runs
+    after other such tests have flushed every table, groups included."""
+    import importlib
+
+    from django.contrib.auth.models import Permission
+
+    for module in ("0002_support_groups", "0006_conversation_permissions"):
+        migration = importlib.import_module(f"tickets.migrations.{module}")
+        for name, codenames in migration.GROUPS.items():
+            group, _ = Group.objects.get_or_create(name=name)
+            for entry in codenames:
+                app, codename = (
+                    entry if isinstance(entry, tuple) else ("tickets", entry)
+                )
+                group.permissions.add(
+                    Permission.objects.get(
+                        content_type__app_label=app, codename=codename
+                    )
+                )
+
+
+@pytest.fixture
+def make_user_with(db) -> Callable[..., object]:
+    """A user with exactly the given tickets permissions."""
+    from django.contrib.auth.models import Permission
+
+    def make(*codenames: str) -> object:
+        user = _make_user(f"user{next(_sequence)}")
+        user.user_permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="tickets", codename__in=codenames
+            )
+        )
+        return user
+
+    return make

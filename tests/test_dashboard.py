@@ -87,5 +87,5 @@ def test_dashboard_runs_a_fixed_number_of_queries(
         make_ticket(
             assignee=agent, customer=make_customer(), ticket_type=make_ticket_type()
         )
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         agent_client.get(HOME)

@@ -101,7 +101,7 @@ def test_the_row_table_is_paginated_and_filtered_by_kind(
     batch = preview(lead_client, HEADER + "\n".join(rows) + "\n", mode="skip_invalid")
     url = batch.get_absolute_url()
 
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         first = lead_client.get(url)
     assert first.text.count('<tr class="row-new">') == 50
     assert 'href="?page=3"' in first.text
@@ -230,7 +230,7 @@ def test_the_batches_page_lists_every_import_with_counts_status_and_who(
     path.write_text(HEADER + "1,Ada,ada@example.com,\n")
     call_command("import_customers", str(path), stdout=io.StringIO())
     preview(lead_client, HEADER + "2,Bob,bob@example.com,\n", name="web.csv")
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         page = lead_client.get(reverse("customers:batches")).text
     assert "web.csv" in page and "cli.csv" in page
     assert "Previewed" in page and "Applied" in page

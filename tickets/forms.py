@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from tickets.models import Ticket, TicketComment, TicketQuerySet, TicketType
+from tickets.models import Ticket, TicketQuerySet, TicketType
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -73,14 +73,6 @@ class TicketChangeForm(forms.ModelForm):
     def save(self, commit: bool = True) -> Ticket:
         self.instance.change(**self.cleaned_data)
         return self.instance
-
-
-class CommentForm(forms.ModelForm):
-    class Meta:
-        model = TicketComment
-        fields = ["body"]
-        labels = {"body": "Add a comment"}
-        widgets = {"body": forms.Textarea(attrs={"rows": 4})}
 
 
 STATUS_FILTER = (

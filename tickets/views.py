@@ -1,19 +1,20 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from customer_flow.lib import changelog
 from customer_flow.lib.http import AuthenticatedHttpRequest
 from customer_flow.lib.paging import CappedList, paginate
 from customers.models import Customer
-from tickets.forms import CommentForm, TicketChangeForm, TicketFilterForm, TicketForm
+from tickets import conversation
+from tickets.conversation_forms import NoteForm, ReplyForm
+from tickets.forms import TicketChangeForm, TicketFilterForm, TicketForm
 from tickets.models import Ticket, TicketQuerySet, TicketType
-
-TIMELINE_COMMENTS = 200
+from tickets.timeline import timeline_page
 
 
 @permission_required("tickets.view_ticket", raise_exception=True)
@@ -39,6 +40,9 @@ def ticket_create(request: AuthenticatedHttpRequest, customer_pk: int) -> HttpRe
         ticket.customer = customer
         ticket.opened_by = request.user
         ticket.save()
+        conversation.ticket_assigned(
+            ticket=ticket, previous_assignee_id=None, by=request.user
+        )
         messages.success(request, f"Ticket {ticket} opened.")
         return redirect(ticket)
     context = {"form": form, "customer": customer}
@@ -47,33 +51,21 @@ def ticket_create(request: AuthenticatedHttpRequest, customer_pk: int) -> HttpRe
 
 @permission_required("tickets.view_ticket", raise_exception=True)
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, get_object_or_404(_tickets(), pk=pk))
-
-
-@permission_required("tickets.add_ticketcomment", raise_exception=True)
-@require_POST
-def ticket_comment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    ticket = get_object_or_404(_tickets(), pk=pk)
-    form = CommentForm(request.POST)
-    if not form.is_valid():
-        return _detail(request, ticket, comment_form=form)
-    comment = form.save(commit=False)
-    comment.ticket = ticket
-    comment.author = request.user
-    comment.save()
-    messages.success(request, "Comment added.")
-    return redirect(ticket)
+    return ticket_page(request, get_object_or_404(tickets_for_page(), pk=pk))
 
 
 @permission_required("tickets.change_ticket", raise_exception=True)
 @require_POST
-def ticket_change(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = get_object_or_404(_tickets(), pk=pk)
+def ticket_change(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    ticket = get_object_or_404(tickets_for_page(), pk=pk)
     # The form gets its own copy: a refused change must not show as the ticket's.
     form = TicketChangeForm(request.POST, instance=Ticket.objects.get(pk=pk))
     if not form.is_valid():
-        return _detail(request, ticket, change_form=form)
+        return ticket_page(request, ticket, change_form=form)
     form.save()
+    conversation.ticket_assigned(
+        ticket=form.instance, previous_assignee_id=ticket.assignee_id, by=request.user
+    )
     messages.success(request, f"Ticket {ticket} updated.")
     return redirect(ticket)
 
@@ -84,51 +76,28 @@ def tickettype_list(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/tickettype_list.html", {"types": types})
 
 
-def _tickets() -> TicketQuerySet:
+def tickets_for_page() -> TicketQuerySet:
     return Ticket.objects.select_related(
         "customer", "ticket_type", "assignee", "opened_by"
     )
 
 
-def _untracked(ticket: Ticket, changes: list[changelog.Entry]) -> list[changelog.Entry]:
-    """What the ticket's own fields tell when its history does not (tickets written
-    in bulk by seed_demo or an import have no history rows)."""
-    entries = []
-    if not any(entry.kind == "created" for entry in changes):
-        who = ticket.opened_by.get_username() if ticket.opened_by else "Someone"
-        entries.append(changelog.Entry(ticket.created_at, who, "created"))
-        if ticket.closed_at and not changes:
-            status = ticket.get_status_display().lower()
-            entries.append(
-                changelog.Entry(ticket.closed_at, "Someone", f"marked it {status}")
-            )
-    return entries
-
-
-def _detail(
+def ticket_page(
     request: HttpRequest,
     ticket: Ticket,
     *,
-    comment_form: CommentForm | None = None,
+    reply_form: ReplyForm | None = None,
+    note_form: NoteForm | None = None,
     change_form: TicketChangeForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
-    comments = list(
-        ticket.comments.select_related("author").order_by("-created_at", "-id")[
-            :TIMELINE_COMMENTS
-        ]
-    )
-    changes = changelog.entries(ticket.history.all(), limit=TIMELINE_COMMENTS)
-    if len(changes) < TIMELINE_COMMENTS:
-        changes += _untracked(ticket, changes)
-    timeline = sorted(
-        [("comment", c.created_at, c) for c in comments]
-        + [("change", e.when, e) for e in changes],
-        key=lambda item: item[1],
-    )
+    """The ticket page; a refused form comes back with its errors."""
     context = {
         "ticket": ticket,
-        "timeline": timeline,
-        "comment_form": comment_form or CommentForm(),
+        "timeline": timeline_page(ticket, request.GET.get("page")),
+        "reply_form": reply_form or ReplyForm(),
+        "note_form": note_form or NoteForm(),
         "change_form": change_form or TicketChangeForm(instance=ticket),
+        "attachment_limit": settings.ATTACHMENT_MAX_BYTES,
     }
-    return render(request, "tickets/ticket_detail.html", context)
+    return render(request, "tickets/ticket_detail.html", context, status=status)

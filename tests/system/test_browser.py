@@ -188,8 +188,9 @@ def open_a_ticket_and_comment(page) -> None:
     page.get_by_role("button", name="Open ticket").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Charged twice")
 
-    page.get_by_label("Add a comment").fill("Refund issued, waiting for the bank.")
-    page.get_by_role("button", name="Add comment").click()
+    # Comment on it.
+    page.get_by_label("Your note").fill("Refund issued, waiting for the bank.")
+    page.get_by_role("button", name="Add note").click()
     timeline = page.get_by_role("region", name="Timeline")
     expect(timeline).to_contain_text("Refund issued, waiting for the bank.")
 

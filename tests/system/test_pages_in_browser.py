@@ -26,6 +26,7 @@ from playwright.sync_api import expect
 from customers.models import Customer
 from tests.system.test_access import ALL
 from tests.system.test_browser import _browser_page
+from tickets.canned import CannedReply
 from tickets.models import Ticket, TicketComment, TicketType
 
 pytestmark = [
@@ -41,6 +42,8 @@ KIND_BY_PREFIX = [
     ("/customers/imports/", "batch"),
     ("/tickets/new/", "customer"),
     ("/tickets/types/", "ticket_type"),
+    ("/tickets/saved-replies/", "canned_reply"),
+    ("/tickets/customers/", "customer"),
     ("/tickets/", "ticket"),
     ("/customers/", "customer"),
 ]
@@ -58,6 +61,11 @@ MUST_FIND = {
     "tickets:detail",
     "tickets:create",
     "tickets:types",
+    "tickets:held",
+    "tickets:notifications",
+    "tickets:canned",
+    "tickets:canned_edit",
+    "tickets:customer_conversation",
     "password_change",
     "two_factor:manage",
 }
@@ -68,7 +76,7 @@ AXE = Axe()
 @pytest.fixture
 def one_of_each(db) -> dict[str, int]:
     """One object of each kind a staff page shows, with some history."""
-    from customers.batches import preview_import
+    from customers.importing import preview_import
 
     boss = get_user_model().objects.create_superuser("boss", "boss@example.com", "x")
     boss.groups.set(Group.objects.all())
@@ -89,6 +97,10 @@ def one_of_each(db) -> dict[str, int]:
         priority=3,
     )
     TicketComment.objects.create(ticket=ticket, author=boss, body="Refund issued.")
+    canned = CannedReply.objects.create(
+        title="Refund on its way",
+        body="Hello {{ customer.first_name }}, the refund is on its way.",
+    )
     csv = (
         "ID,Name,Email,Phone\n"
         f"{customer.pk},Maria Carreno,maria.jose.carreno.quinones@example-company"
@@ -103,6 +115,7 @@ def one_of_each(db) -> dict[str, int]:
         "ticket": ticket.pk,
         "ticket_type": ticket_type.pk,
         "batch": batch.pk,
+        "canned_reply": canned.pk,
     }
 
 
@@ -220,7 +233,8 @@ def test_on_a_phone_reply_and_update_come_before_the_timeline(
     def top(name: str) -> float:
         return page.get_by_role("heading", name=name, exact=True).bounding_box()["y"]
 
-    assert top("Comment") < top("Timeline")
+    assert top("Reply to customer") < top("Timeline")
+    assert top("Internal note") < top("Timeline")
     assert top("Update") < top("Timeline")
 
 
