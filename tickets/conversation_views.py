@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from customer_flow.body_limits import accepts_upload
 from customer_flow.lib.http import AuthenticatedHttpRequest
 from customer_flow.lib.mail_parsing import MailRefused
 from customer_flow.lib.sniffing import servable_type
@@ -34,6 +35,7 @@ def _limit_uploads(request: HttpRequest) -> AttachmentLimitHandler:
     return limiter
 
 
+@accepts_upload(permission="tickets.reply_ticketcomment", max_bytes="MESSAGE_MAX_BYTES")
 @permission_required("tickets.reply_ticketcomment", raise_exception=True)
 @require_POST
 @csrf_exempt
@@ -77,6 +79,7 @@ def _insert_canned(request: AuthenticatedHttpRequest, ticket: Ticket) -> HttpRes
     return ticket_page(request, ticket, reply_form=ReplyForm(initial={"body": body}))
 
 
+@accepts_upload(permission="tickets.add_ticketcomment", max_bytes="MESSAGE_MAX_BYTES")
 @permission_required("tickets.add_ticketcomment", raise_exception=True)
 @require_POST
 @csrf_exempt
