@@ -62,7 +62,12 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
+    "rest_framework",
+    "knox",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "customer_flow",
+    "customer_flow.api",
     "customers",
     "tickets",
 ]
@@ -247,6 +252,51 @@ UPLOAD_ENDPOINTS = {
         "permission": "tickets.import_tickettype",
         "max_bytes": "IMPORT_UPLOAD_MAX_BYTES",
     },
+}
+
+# REST API (customer_flow/api, docs/api.md) ------------------------------------------
+# Tokens: django-rest-knox, stored as SHA-512 digests, sent as "Authorization:
+# Bearer cf_...". They last until revoked unless API_TOKEN_TTL_DAYS is set.
+KNOX_TOKEN_MODEL = "api.ApiToken"
+_token_days = int(os.environ.get("API_TOKEN_TTL_DAYS", "0"))
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "AUTH_HEADER_PREFIX": "Bearer",
+    "TOKEN_PREFIX": "cf_",
+    "TOKEN_TTL": timedelta(days=_token_days) if _token_days else None,
+}
+API_PAGE_SIZE = int(os.environ.get("API_PAGE_SIZE", "100"))
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "customer_flow.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["customer_flow.api.permissions.ModelPermissions"],
+    "DEFAULT_PAGINATION_CLASS": "customer_flow.api.pagination.IdCursorPagination",
+    "PAGE_SIZE": API_PAGE_SIZE,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "customer_flow.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["customer_flow.api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": os.environ.get("API_THROTTLE_RATE", "600/minute"),
+    },
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Customer Flow API",
+    "DESCRIPTION": "Customers, tickets, ticket types and imports. See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 
 # Email ----------------------------------------------------------------------------
