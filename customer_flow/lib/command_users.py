@@ -34,4 +34,4 @@ def user_from(options: dict[str, Any]) -> User | None:
             "of this site (manage.py createsuperuser makes one), or leave --user "
             "out to record no user."
         )
-    return user  # type: ignore[return-value]
+    return user
