@@ -395,6 +395,9 @@ STORAGES = {
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# Between preview and confirm, an admin upload waits under a random name in the
+# media storage, reachable only by the user who uploaded it (not in /tmp).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "customer_flow.import_export_admin.AdminUploadStorage"
 
 # Background jobs (Django's tasks API, backported by django-tasks): stored in the
 # database and run by `manage.py db_worker` processes (`make run` starts them with

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+import unicodedata
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -61,6 +62,12 @@ class TicketType(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Composed (NFC), so the case-insensitive unique name sees é typed as
+        # e + ◌́ as the same é, as the importer does.
+        self.name = unicodedata.normalize("NFC", self.name)
+        super().save(*args, **kwargs)
 
 
 class TicketQuerySet(models.QuerySet["Ticket"]):
