@@ -241,9 +241,21 @@ class JobMonitor:
             self.thread = threading.Thread(target=self._beat, daemon=True)
 
     def __call__(self, phase: str, done: int, total: int) -> None:
+        self.done, self.total = done, total
         if phase != self.phase:
             self.phase, self.phase_started_at = phase, timezone.now()
-        self.done, self.total = done, total
+            # A new phase shows at once (a long one, such as the write, may
+            # keep the heartbeat from the database until it ends).
+            if self.thread is not None and not connection.in_atomic_block:
+                self._write()
+
+    def _write(self) -> None:
+        try:
+            ImportBatch.objects.filter(
+                pk=self.batch_id, job_state=JobState.RUNNING
+            ).update(**self._progress())
+        except DatabaseError:  # SQLite: the job holds the write lock
+            pass
 
     def __enter__(self) -> JobMonitor:
         if self.thread is not None:
@@ -278,12 +290,7 @@ class JobMonitor:
     def _beat(self) -> None:
         try:
             while not self.stop.wait(HEARTBEAT_SECONDS):
-                try:
-                    ImportBatch.objects.filter(
-                        pk=self.batch_id, job_state=JobState.RUNNING
-                    ).update(**self._progress())
-                except DatabaseError:  # SQLite: the job holds the write lock
-                    pass
+                self._write()
         finally:
             close_old_connections()
             connection.close()
