@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -117,6 +117,8 @@ class Ticket(models.Model):
 
     OPEN_STATUSES = (Status.OPEN, Status.PENDING)
     DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
+    # Changed from the ticket page and by bulk actions (attribute names).
+    EDITABLE = ("status", "priority", "assignee_id", "ticket_type_id")
 
     customer = models.ForeignKey(
         "customers.Customer",
@@ -163,9 +165,14 @@ class Ticket(models.Model):
         editable=False,
         help_text="When the first public reply was sent to the customer (for SLAs).",
     )
+    version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="Raised on every save by a person; a stale save is merged.",
+    )
 
     objects = TicketQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         ordering = ["-priority", "created_at", "id"]
@@ -220,6 +227,14 @@ class Ticket(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.subject}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The version lets a form notice that someone saved in between; saves of
+        # bookkeeping fields only (update_fields without "version") keep it.
+        fields = kwargs.get("update_fields")
+        if not self._state.adding and (fields is None or "version" in fields):
+            self.version += 1
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("tickets:detail", args=[self.pk])
 
@@ -227,11 +242,16 @@ class Ticket(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
-    def change(self, *, status: str, priority: int, assignee: User | None) -> None:
-        """Change what staff change on the ticket page; closed_at follows status."""
-        self.set_status(status)
-        self.priority = priority
-        self.assignee = assignee
+    def editable_values(self) -> dict[str, Any]:
+        """What staff change on the ticket page, as a stale save merges it."""
+        return {name: getattr(self, name) for name in self.EDITABLE}
+
+    def change(self, **values: Any) -> None:
+        """Change some of ``EDITABLE``; closed_at follows status."""
+        if "status" in values:
+            self.set_status(values.pop("status"))
+        for name, value in values.items():
+            setattr(self, name, value)
         self.save()
 
     def set_status(self, status: str) -> None:
