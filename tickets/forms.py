@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 
 from customer_flow.lib.users import display_name
 from tickets.models import Ticket, TicketQuerySet, TicketType
+from tickets.queue import DEFAULT_SORT, SORTS
 from tickets.services import TicketConflict
 
 if TYPE_CHECKING:
@@ -171,6 +172,20 @@ class TicketFilterForm(forms.Form):
         label="Customer ID",
         widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 10}),
     )
+    sla = forms.ChoiceField(
+        choices=[("", "Any"), ("overdue", "Overdue"), ("soon", "Breaching soon")],
+        required=False,
+        label="SLA",
+    )
+    sort = forms.ChoiceField(
+        choices=[
+            (sign + key, label + (" (reversed)" if sign else ""))
+            for key, (label, _fields) in SORTS.items()
+            for sign in ("", "-")
+        ],
+        required=False,
+        widget=forms.HiddenInput,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -195,4 +210,10 @@ class TicketFilterForm(forms.Form):
             tickets = tickets.filter(priority=data["priority"])
         if data.get("customer"):
             tickets = tickets.filter(customer_id=data["customer"])
-        return tickets
+        tickets = tickets.with_sla(data.get("sla") or "")
+        return tickets.sorted_by(self.chosen_sort())
+
+    def chosen_sort(self) -> str:
+        if self.is_valid() or "sort" not in self.errors:
+            return self.cleaned_data.get("sort") or DEFAULT_SORT
+        return DEFAULT_SORT

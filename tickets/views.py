@@ -7,16 +7,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from customer_flow.lib.http import AuthenticatedHttpRequest
 from customer_flow.lib.paging import CappedList, paginate
+from customers import search
+from customers.forms import SEARCH_MAX_LENGTH
 from customers.models import Customer
+from customers.views import is_htmx
 from tickets import conversation, services
 from tickets.conversation_forms import NoteForm, ReplyForm
 from tickets.forms import TicketChangeForm, TicketFilterForm, TicketForm
 from tickets.models import Ticket, TicketQuerySet, TicketType
+from tickets.queue import SORTS
 from tickets.timeline import timeline_page
 
 
@@ -28,7 +33,41 @@ def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         CappedList.of(tickets.select_related("customer", "ticket_type", "assignee")),
     )
-    return render(request, "tickets/ticket_list.html", {"form": form, "page": page})
+    sort = form.chosen_sort()
+    label = SORTS[sort.removeprefix("-")][0].lower()
+    context = {
+        "form": form,
+        "page": page,
+        "sort": sort,
+        "sort_label": label + (" (reversed)" if sort.startswith("-") else ""),
+    }
+    return render(request, "tickets/ticket_list.html", context)
+
+
+@permission_required("tickets.add_ticket", raise_exception=True)
+@permission_required("customers.view_customer", raise_exception=True)
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    """The queue's "New ticket": pick the customer (searched as in the customer
+    list), then open the ticket on the usual form."""
+    text = " ".join(str(request.GET.get("q", ""))[:SEARCH_MAX_LENGTH].split())
+    found = (
+        search.find(
+            Customer.objects.with_status("active"),
+            text,
+            order_by=search.ORDERINGS["name"],
+        )
+        if text
+        else None
+    )
+    context = {"q": text, "customers": found[:PICKER_ROWS] if found else []}
+    partial = is_htmx(request)
+    template = "tickets/_customer_picks.html" if partial else "tickets/ticket_new.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+PICKER_ROWS = 20
 
 
 @permission_required("tickets.add_ticket", raise_exception=True)

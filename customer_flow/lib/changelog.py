@@ -49,10 +49,11 @@ def entries(history: QuerySet[Any], *, limit: int = 20) -> list[Entry]:
         ]
     )
     model = history.model
+    recorded = {f.attname for f in model._meta.concrete_fields}
     fields = [
         f
         for f in model.instance_type._meta.concrete_fields
-        if f.name not in IGNORED and not f.primary_key
+        if f.name not in IGNORED and not f.primary_key and f.attname in recorded
     ]
     labels = _related_labels(fields, records)
     result = []

@@ -35,3 +35,14 @@ def age(value: datetime | None, now: datetime | None = None) -> str:
 def person(user: User | None, nobody: str = "—") -> str:
     """The one display name of a person: full name, else username."""
     return display_name(user, nobody=nobody)
+
+
+@register.filter
+def until(value: datetime | None, now: datetime | None = None) -> str:
+    """A due time, compactly: "in 3 h", "2 d late"."""
+    if value is None:
+        return ""
+    now = now or timezone.now()
+    if value >= now:
+        return f"in {age(now, value)}"
+    return f"{age(value, now)} late"
