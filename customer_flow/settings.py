@@ -350,6 +350,9 @@ EMAIL_RETRY_DELAYS = [
 # died mid-send; staff decide whether to send it again (see README).
 EMAIL_SEND_STALLED_AFTER = int(os.environ.get("EMAIL_SEND_STALLED_AFTER", "900"))
 
+# SLA: a ticket due within this many minutes counts as "breaching soon".
+SLA_BREACHING_SOON_MINUTES = int(os.environ.get("SLA_BREACHING_SOON_MINUTES", "120"))
+
 # Inbound email (manage.py receive_email) ----------------------------------------
 # Mail from an unknown address: "create" a customer, or "hold" it in a list.
 INBOUND_UNKNOWN_SENDER = os.environ.get("INBOUND_UNKNOWN_SENDER", "create")
