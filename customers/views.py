@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import io
 import tempfile
 
@@ -18,7 +19,7 @@ from customers import search
 from customers.exporting import write_customers_csv
 from customers.forms import CustomerEditForm, CustomerForm, CustomerSearchForm
 from customers.models import Customer
-from customers.services import EditConflict, customer_update
+from customers.services import CustomerUpdate, EditConflict, customer_update
 from tickets.models import Ticket
 
 
@@ -106,26 +107,46 @@ def customer_create(request: HttpRequest) -> HttpResponse:
 @permission_required("customers.change_customer", raise_exception=True)
 def customer_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
-    form = CustomerEditForm(request.POST or None, instance=customer)
+    # The form binds to a copy, so the heading keeps the saved name.
+    form = CustomerEditForm(request.POST or None, instance=copy.copy(customer))
     if request.method == "POST" and form.is_valid():
         try:
-            customer = customer_update(
+            update = customer_update(
                 customer=customer,
                 data=form.cleaned_data,
                 expected_version=form.cleaned_data["version"],
                 user=request.user,
+                seen=form.seen_values(),
             )
         except EditConflict as conflict:
-            latest = conflict.current.history.select_related("history_user").first()
-            user = latest.history_user if latest else None
-            form.refuse_conflict(conflict.current, user and user.get_username())
+            customer = conflict.current
+            form.show_conflict(customer, conflict.result, last_editor(customer))
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Customer {customer} saved.")
-            return redirect(customer)
+            messages.success(request, saved_message(update))
+            return redirect(update.customer)
     context = {"form": form, "customer": customer}
     return render(request, "customers/customer_form.html", context)
+
+
+def last_editor(customer: Customer) -> str | None:
+    latest = customer.history.select_related("history_user").first()
+    user = latest.history_user if latest else None
+    return user.get_username() if user else None
+
+
+def saved_message(update: CustomerUpdate) -> str:
+    customer = update.customer
+    if not update.written:
+        return f"Nothing to save: customer {customer} already has these values."
+    if update.kept_theirs:
+        fields = ", ".join(update.kept_theirs)
+        return (
+            f"Customer {customer} saved. A colleague's change to {fields}, made "
+            "while you were editing, was kept."
+        )
+    return f"Customer {customer} saved."
 
 
 @permission_required("customers.archive_customer", raise_exception=True)
