@@ -123,7 +123,10 @@ class CustomerAdminForm(CustomerEditForm):
     form from the model and refuses the name of the model's non-editable field."""
 
     version = None  # type: ignore[assignment]
-    base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    # Optional: a post without it (a script) saves as the admin always did.
+    base_version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1, required=False
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -131,6 +131,15 @@ class Customer(models.Model):
     phone_rev_key = KeyField(
         max_length=40, blank=True, editable=False, default="", db_default=""
     )
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Set when this customer was merged into another (and archived).",
+    )
     version = models.PositiveIntegerField(
         default=1,
         editable=False,
@@ -177,6 +186,7 @@ class Customer(models.Model):
             ("archive_customer", "Can archive and restore customers"),
             ("import_customer", "Can import customers"),
             ("export_customer", "Can export customers"),
+            ("merge_customer", "Can merge customers"),
         ]
 
     def __str__(self) -> str:
