@@ -18,7 +18,7 @@ from customer_flow.lib.paging import paginate
 from customers import search
 from customers.exporting import write_customers_csv
 from customers.forms import CustomerEditForm, CustomerForm, CustomerSearchForm
-from customers.models import Customer
+from customers.models import Customer, CustomerMerge
 from customers.services import CustomerUpdate, EditConflict, customer_update
 from tickets.models import Ticket
 
@@ -87,6 +87,12 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "tickets": tickets[:CUSTOMER_TICKETS],
         "ticket_limit": CUSTOMER_TICKETS,
         "history": changelog.entries(customer.history.all()),
+        "merges": CustomerMerge.objects.filter(
+            survivor=customer, undone_at__isnull=True
+        )[:5],
+        "duplicates": list(Customer.objects.duplicates_of(customer)[:5])
+        if not customer.is_archived
+        else [],
     }
     return render(request, "customers/customer_detail.html", context)
 

@@ -153,8 +153,8 @@ def test_detail_runs_a_fixed_number_of_queries(
         customer.name = f"Name {n}"
         customer._history_user = agent if n % 2 else lead
         customer.save()
-    # session, user, permissions, customer, tickets, history
-    with django_assert_max_num_queries(9):
+    # session, user, permissions, customer, tickets, history, merges, duplicates
+    with django_assert_max_num_queries(11):
         agent_client.get(customer.get_absolute_url())
 
 

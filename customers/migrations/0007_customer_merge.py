@@ -2,12 +2,36 @@
 
 import django.db.models.deletion
 from django.conf import settings
+from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
+
+
+def grant_merge_to_leads(apps, schema_editor):
+    """Support leads may merge customers (and undo merges)."""
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    permission = Permission.objects.get(
+        content_type__app_label="customers", codename="merge_customer"
+    )
+    for group in Group.objects.filter(name="Support leads"):
+        group.permissions.add(permission)
+
+
+def revoke_merge(apps, schema_editor):
+    Permission = apps.get_model("auth", "Permission")
+    Permission.objects.filter(
+        content_type__app_label="customers", codename="merge_customer"
+    ).delete()
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
+        ('tickets', '0002_support_groups'),
         ('customers', '0006_search_and_identity_keys'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -46,4 +70,5 @@ class Migration(migrations.Migration):
                 'ordering': ['-created_at', '-id'],
             },
         ),
+        migrations.RunPython(grant_merge_to_leads, revoke_merge),
     ]

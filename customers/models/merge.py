@@ -53,7 +53,7 @@ class CustomerMerge(models.Model):
         return f"Merge of {merged} into #{self.survivor_id}"
 
     def get_absolute_url(self) -> str:
-        return reverse("customers:merge_detail", args=[self.pk])
+        return reverse("customers:merge_undo", args=[self.pk])
 
     @property
     def is_undone(self) -> bool:
