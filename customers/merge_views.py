@@ -33,19 +33,21 @@ def duplicates(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "customers/duplicates.html", {"groups": groups})
 
 
-def _ids(values: list[str]) -> list[int]:
-    found = []
+def parse_ids(values: list[str], limit: int = 10_000) -> list[int]:
+    found: dict[int, None] = {}
     for value in values:
         for part in value.replace(",", " ").split():
-            if part.isdigit() and int(part) not in found:
-                found.append(int(part))
-    return found[:MAX_MERGED]
+            if part.isdigit() and len(part) < 19:
+                found[int(part)] = None
+    return list(found)[:limit]
 
 
 @permission_required("customers.merge_customer", raise_exception=True)
 def merge(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Choose the survivor and each field's value side by side, then merge."""
-    ids = _ids(request.POST.getlist("ids") or request.GET.getlist("ids"))
+    ids = parse_ids(
+        request.POST.getlist("ids") or request.GET.getlist("ids"), MAX_MERGED
+    )
     customers = list(Customer.objects.filter(pk__in=ids).order_by("id"))
     error = ""
     if request.method == "POST":

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 import copy
-import io
-import tempfile
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
@@ -16,7 +15,7 @@ from customer_flow.lib import changelog
 from customer_flow.lib.http import AuthenticatedHttpRequest
 from customer_flow.lib.paging import paginate
 from customers import search
-from customers.exporting import write_customers_csv
+from customers.exporting import customer_csv
 from customers.forms import CustomerEditForm, CustomerForm, CustomerSearchForm
 from customers.models import Customer, CustomerMerge
 from customers.services import CustomerUpdate, EditConflict, customer_update
@@ -46,6 +45,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "status": status,
         "sort": sort,
         "oob": partial,  # the fragment also updates the form's hidden sort
+        "loaded_at": timezone.now(),  # bulk actions leave later edits alone
     }
     template = "customers/_results.html" if partial else "customers/customer_list.html"
     response = render(request, template, context)
@@ -57,21 +57,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 def customer_export(request: HttpRequest) -> FileResponse:
     """The customers of the list's current search and filter, as id.csv."""
     text, status, _sort = CustomerSearchForm(request.GET).values()
-    customers = Customer.objects.with_status(status).search(text)
-    # Spooled to a temporary file so a million rows never sit in memory.
-    file = tempfile.TemporaryFile()
-    text_file = io.TextIOWrapper(file, encoding="utf-8", newline="")
-    write_customers_csv(customers, text_file)
-    text_file.flush()
-    text_file.detach()
-    file.seek(0)
-    # The name the README and the importer use for this format.
-    return FileResponse(
-        file,
-        as_attachment=True,
-        filename="id.csv",
-        content_type="text/csv; charset=utf-8",
-    )
+    return customer_csv(Customer.objects.with_status(status).search(text))
 
 
 @permission_required("customers.view_customer", raise_exception=True)
