@@ -37,7 +37,11 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     order_by = None if sort == search.RELEVANCE else search.ORDERINGS[sort]
     found = search.find(Customer.objects.with_status(status), text, order_by=order_by)
     partial = is_htmx(request)
+    typo = text and not found.total
     context = {
+        "did_you_mean": search.suggestions(Customer.objects.all(), text)
+        if typo
+        else [],
         "form": form,
         "page": paginate(request, found),
         "found": found,
