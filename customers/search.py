@@ -281,3 +281,27 @@ class NameTail(Func):
         sql, params = compiler.compile(self.source_expressions[0])
         position = "STRPOS" if connection.vendor == "postgresql" else "INSTR"
         return f"SUBSTR(LOWER({sql}), {position}({sql}, ' ') + 1)", params * 2
+
+
+SUGGESTIONS = 5
+
+
+def suggestions(queryset: CustomerQuerySet, text: str) -> list[str]:
+    """Names close to ``text`` for "Did you mean …": PostgreSQL's pg_trgm word
+    similarity over the folded names (a trigram index, migration 0008). On
+    SQLite none: it has no well-kept trigram or spelling extension."""
+    query = parse(text)
+    if queryset.db_vendor() != "postgresql" or not query.words:
+        return []
+    wanted = query.name
+    from django.db import connections
+
+    table = connections[queryset.db].ops.quote_name(queryset.model._meta.db_table)
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT name_key FROM {table} WHERE %s <%% name_key "
+            "AND archived_at IS NULL GROUP BY name_key "
+            "ORDER BY MAX(word_similarity(%s, name_key)) DESC, name_key LIMIT %s",
+            [wanted, wanted, SUGGESTIONS],
+        )
+        return [name for (name,) in cursor.fetchall() if name != wanted]

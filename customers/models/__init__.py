@@ -18,12 +18,14 @@ from customers.models.import_batch import (
     ImportBatchQuerySet,
     ImportBatchRow,
 )
+from customers.models.merge import CustomerMerge
 
 __all__ = [
     "ARCHIVED",
     "STALE_RECORDING",
     "BatchRefused",
     "Customer",
+    "CustomerMerge",
     "CustomerQuerySet",
     "ImportBatch",
     "ImportBatchLink",

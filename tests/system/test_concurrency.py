@@ -121,7 +121,7 @@ def test_edits_during_an_import_neither_wait_out_nor_get_lost(make_customer, age
                 data=data,
                 expected_version=current.version,
                 user=agent,
-            )
+            ).customer
             acknowledged[saved.pk] = saved.name
             if not import_done.is_set():
                 during_import.append(saved.pk)
