@@ -142,6 +142,12 @@ class Bench:
         if prober:
             figures["lock_wait"] = prober.longest
         self.results[(self.size, label)] = figures
+        # As it goes, so that an interrupted run still says what it measured.
+        print(
+            f"    {figures['seconds']:.2f} s, peak {figures['peak_mb']:.0f} MB",
+            file=sys.stderr,
+            flush=True,
+        )
         return figures
 
 

@@ -156,9 +156,13 @@ def apply_preview(
 def _use_jemalloc() -> None:
     # The columns live in pyarrow's memory pool; its jemalloc pool hands freed
     # memory back sooner than the default (mimalloc): a 1M-row import peaks about
-    # 100 MB lower (bench/).
+    # 100 MB lower (bench/). With a decay of 0 it hands it back at once instead
+    # of a second later: each step's temporaries (regex matches, lower-cased
+    # emails, a chunk's CSV text) no longer pile up on the next step's; a 1M-row
+    # dry run with 10% changed peaked at 453 MB instead of 552 MB.
     try:
         pa.set_memory_pool(pa.jemalloc_memory_pool())
+        pa.jemalloc_set_decay_ms(0)
     except NotImplementedError:  # a build without jemalloc
         pass
 
