@@ -12,7 +12,7 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -92,10 +92,13 @@ STALE = {412: OpenApiTypes.OBJECT, 428: OpenApiTypes.OBJECT}
         responses={200: CustomerSerializer, **STALE},
     ),
 )
-class CustomerViewSet(viewsets.ModelViewSet):
+class CustomerViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = CustomerSerializer
     lookup_value_converter = "int"
-    http_method_names = ["get", "post", "put", "patch", "head", "options"]
     permissions = {
         "list": "customers.view_customer",
         "retrieve": "customers.view_customer",
@@ -132,6 +135,9 @@ class CustomerViewSet(viewsets.ModelViewSet):
         response = Response(represent(customer), status=status.HTTP_201_CREATED)
         response["Location"] = f"{request.path}{customer.pk}/"
         return concurrency.with_etag(response, tag(customer))
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.update(request, *args, partial=True, **kwargs)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         customer = self.get_object()
