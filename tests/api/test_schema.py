@@ -4,6 +4,9 @@ the schema says."""
 
 from __future__ import annotations
 
+import copy
+import os
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -13,8 +16,10 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 from hypothesis import HealthCheck, settings
 from rest_framework.test import APIClient
-from schemathesis.specs.openapi.checks import (  # noqa: I001
-    response_schema_conformance,
+from schemathesis.specs.openapi.checks import (
+    ignored_auth,
+    negative_data_rejection,
+    positive_data_acceptance,
 )
 
 SCHEMA = SchemaGenerator().get_schema(request=None, public=True)
@@ -36,7 +41,17 @@ def test_the_schema_and_docs_need_a_signed_in_caller(db, agent_api):
     assert "/static/drf_spectacular_sidecar/" in html
 
 
-schema = schemathesis.openapi.from_dict(SCHEMA)
+def _bearer_only(document: dict) -> dict:
+    """The schema as a program sees it: authenticated by token only (either
+    scheme suffices, which schemathesis's auth checks would read as a flaw)."""
+    document = copy.deepcopy(document)
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            operation["security"] = [{"bearerAuth": []}]
+    return document
+
+
+schema = schemathesis.openapi.from_dict(_bearer_only(SCHEMA))
 schema.app = get_wsgi_application()
 
 
@@ -68,7 +83,7 @@ def world(in_process, lead, make_ticket, make_customer):
 @pytest.mark.slow
 @schema.parametrize()
 @settings(
-    max_examples=8,
+    max_examples=int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25")),
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=True,
@@ -76,4 +91,16 @@ def world(in_process, lead, make_ticket, make_customer):
 def test_no_operation_fails_on_generated_input(case, world, settings_no_throttle):
     response = case.call(headers=world)
     assert response.status_code < 500, (case.method, case.formatted_path, response.text)
-    case.validate_response(response, checks=[response_schema_conformance])
+    # Three checks do not apply: every request here carries a valid token (the
+    # token tests cover bad ones); a schema cannot state every rule of the
+    # forms (an email's shape, a phone's digits), so schema-valid input may
+    # still be refused with 400; and, as on the pages, an empty filter or
+    # ordering means the default and an unknown query parameter is ignored.
+    case.validate_response(
+        response,
+        excluded_checks=[
+            ignored_auth,
+            positive_data_acceptance,
+            negative_data_rejection,
+        ],
+    )
