@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.http import QueryDict
+from django.http import FileResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -28,6 +28,7 @@ from customer_flow.lib.upload_limits import AttachmentLimitHandler
 from customers.models import Customer
 from tickets import conversation
 from tickets.conversation_forms import NoteForm, ReplyForm
+from tickets.conversation_views import attachment_download
 from tickets.forms import TicketChangeForm, TicketFilterForm, TicketForm
 from tickets.models import Attachment, Ticket, TicketComment, TicketQuerySet
 
@@ -292,3 +293,16 @@ def represent(ticket: Ticket) -> dict[str, Any]:
 def tag(ticket: Ticket) -> str:
     """No version field on tickets: ``updated_at`` changes on every save."""
     return str(int(ticket.updated_at.timestamp() * 1_000_000))
+
+
+class AttachmentViewSet(viewsets.GenericViewSet):
+    """/api/v1/attachments/{id}/: download a file of a reply, note or message,
+    with the same headers as the page's download."""
+
+    queryset = Attachment.objects.all()
+    lookup_value_converter = "int"
+    permissions = {"retrieve": "tickets.view_attachment"}
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def retrieve(self, request: Request, pk: int) -> FileResponse:
+        return attachment_download(request._request, pk)

@@ -13,7 +13,7 @@ from customer_flow.api.customers import CustomerViewSet
 from customer_flow.api.imports import ImportBatchViewSet
 from customer_flow.api.permissions import IsSignedIn
 from customer_flow.api.ticket_types import TicketTypeViewSet
-from customer_flow.api.tickets import TicketViewSet
+from customer_flow.api.tickets import AttachmentViewSet, TicketViewSet
 
 app_name = "api"
 
@@ -22,6 +22,7 @@ router.register("customers", CustomerViewSet, basename="customer")
 router.register("tickets", TicketViewSet, basename="ticket")
 router.register("ticket-types", TicketTypeViewSet, basename="tickettype")
 router.register("imports", ImportBatchViewSet, basename="import")
+router.register("attachments", AttachmentViewSet, basename="attachment")
 
 
 def api_view(pattern: URLPattern | URLResolver) -> URLPattern | URLResolver:

@@ -12,6 +12,7 @@ def test_anonymous_and_outsider_are_refused(db, outsider_api, make_ticket):
     ticket = make_ticket()
     assert APIClient().get(URL).status_code == 401
     assert outsider_api.get(f"{URL}{ticket.pk}/").status_code == 403
+    assert outsider_api.get("/api/v1/attachments/1/").status_code == 403
 
 
 def test_list_is_the_queue_with_its_filters(agent_api, make_ticket, agent):
@@ -105,6 +106,11 @@ def test_a_note_with_an_attachment_goes_through_the_conversation(
     assert response.json()["attachments"][0]["filename"] == "log.txt"
     comments = agent_api.get(f"{URL}{ticket.pk}/comments/").json()["results"]
     assert [c["body"] for c in comments] == ["Looked at it"]
+    attachment = comments[0]["attachments"][0]["id"]
+    download = agent_api.get(f"/api/v1/attachments/{attachment}/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"hello"
+    assert download["X-Content-Type-Options"] == "nosniff"
 
 
 def test_a_reply_is_queued_for_email(agent_api, make_ticket):
