@@ -207,6 +207,7 @@ class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
         if content_type == "multipart/form-data":
             fields = {k: request.data.get(k) for k in ("mode", "encoding")}
             options = {k: v for k, v in fields.items() if isinstance(v, str)}
+            options.setdefault("mode", ImportBatch.Mode.ALL_OR_NOTHING)
             file = request.FILES.get("file")
             return options, ({"file": file} if file is not None else {})
         query = request.query_params

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 
 MAX_PAGE_SIZE = 500
+PAGE_SIZE_MESSAGE = f"Send a whole number from 1 to {MAX_PAGE_SIZE}."
 
 
 class IdCursorPagination(CursorPagination):
@@ -39,6 +41,17 @@ class IdCursorPagination(CursorPagination):
                 {self.ordering_param: [f"Choose one of: {', '.join(orderings)}."]}
             )
         return orderings[name]
+
+    def get_page_size(self, request: Request) -> int:
+        values = request.query_params.getlist(self.page_size_query_param)
+        if not values:
+            return int(self.page_size or settings.API_PAGE_SIZE)
+        if len(values) > 1 or not values[0].isdigit():
+            raise ValidationError({self.page_size_query_param: [PAGE_SIZE_MESSAGE]})
+        size = int(values[0])
+        if not 1 <= size <= MAX_PAGE_SIZE:
+            raise ValidationError({self.page_size_query_param: [PAGE_SIZE_MESSAGE]})
+        return size
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)

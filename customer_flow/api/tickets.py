@@ -10,11 +10,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.http import QueryDict
+from django.http import FileResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -28,6 +28,7 @@ from customer_flow.lib.upload_limits import AttachmentLimitHandler
 from customers.models import Customer
 from tickets import conversation
 from tickets.conversation_forms import NoteForm, ReplyForm
+from tickets.conversation_views import attachment_download
 from tickets.forms import TicketChangeForm, TicketFilterForm, TicketForm
 from tickets.models import Attachment, Ticket, TicketComment, TicketQuerySet
 
@@ -135,10 +136,13 @@ CHANGED = {200: TicketSerializer, 412: OpenApiTypes.OBJECT, 428: OpenApiTypes.OB
         request=TicketChangeSerializer, parameters=CHANGE_HEADERS, responses=CHANGED
     ),
 )
-class TicketViewSet(viewsets.ModelViewSet):
+class TicketViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = TicketSerializer
     lookup_value_converter = "int"
-    http_method_names = ["get", "post", "patch", "head", "options"]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
     permissions = {
         "list": "tickets.view_ticket",
@@ -186,6 +190,7 @@ class TicketViewSet(viewsets.ModelViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = form_data(request.data, ["customer", *CREATE_FIELDS])
         customer = customer_for_ticket(data.pop("customer", ""))
+        data.setdefault("priority", Ticket.Priority.NORMAL)
         form = TicketForm(data)
         validated(form)
         ticket = form.save(commit=False)
@@ -216,9 +221,6 @@ class TicketViewSet(viewsets.ModelViewSet):
             ticket=ticket, previous_assignee_id=previous_assignee, by=caller(request)
         )
         return concurrency.with_etag(Response(represent(ticket)), tag(ticket))
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.partial_update(request, *args, **kwargs)
 
     @extend_schema(responses=CommentSerializer(many=True))
     @action(detail=True, methods=["get"], orderings={"created_at": ("created_at",)})
@@ -291,3 +293,16 @@ def represent(ticket: Ticket) -> dict[str, Any]:
 def tag(ticket: Ticket) -> str:
     """No version field on tickets: ``updated_at`` changes on every save."""
     return str(int(ticket.updated_at.timestamp() * 1_000_000))
+
+
+class AttachmentViewSet(viewsets.GenericViewSet):
+    """/api/v1/attachments/{id}/: download a file of a reply, note or message,
+    with the same headers as the page's download."""
+
+    queryset = Attachment.objects.all()
+    lookup_value_converter = "int"
+    permissions = {"retrieve": "tickets.view_attachment"}
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def retrieve(self, request: Request, pk: int) -> FileResponse:
+        return attachment_download(request._request, pk)
