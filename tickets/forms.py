@@ -164,7 +164,12 @@ class TicketFilterForm(forms.Form):
         required=False,
         empty_value=None,
     )
-    assignee = forms.ChoiceField(required=False)
+    assignee = forms.RegexField(
+        regex=r"^(me|none|[0-9]{1,18})\Z",
+        required=False,
+        widget=forms.Select,
+        error_messages={"invalid": "Choose a person from the list."},
+    )
     customer = forms.IntegerField(
         required=False,
         min_value=1,
@@ -187,13 +192,16 @@ class TicketFilterForm(forms.Form):
         widget=forms.HiddenInput,
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, choices: bool = True, **kwargs: Any) -> None:
+        """``choices=False``: only filter (a view's count), no list of people."""
         super().__init__(*args, **kwargs)
+        if not choices:
+            return
         # Whoever the chosen user is (left the team, never in it), their tickets
         # can be found.
         value = str(self.data.get("assignee", ""))
         chosen = int(value) if value.isdigit() and len(value) < 19 else None
-        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
+        self.fields["assignee"].widget.choices = [
             ("", "Anyone"),
             ("me", "Me"),
             ("none", "Unassigned"),

@@ -293,6 +293,7 @@ from tickets.canned import CannedReply  # noqa: E402
 from tickets.comments import TicketComment  # noqa: E402
 from tickets.inbound_models import HeldEmail  # noqa: E402
 from tickets.notifications import Notification, NotificationSettings  # noqa: E402
+from tickets.saved_views import SavedView  # noqa: E402
 from tickets.sla import SlaPolicy  # noqa: E402
 
 __all__ = [
@@ -301,6 +302,7 @@ __all__ = [
     "HeldEmail",
     "Notification",
     "NotificationSettings",
+    "SavedView",
     "SlaPolicy",
     "Ticket",
     "TicketComment",

@@ -22,6 +22,8 @@ from tickets.conversation_forms import NoteForm, ReplyForm
 from tickets.forms import TicketChangeForm, TicketFilterForm, TicketForm
 from tickets.models import Ticket, TicketQuerySet, TicketType
 from tickets.queue import SORTS
+from tickets.queue_views import SavedViewForm, queue_views
+from tickets.saved_views import normalized
 from tickets.timeline import timeline_page
 
 
@@ -35,9 +37,18 @@ def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     sort = form.chosen_sort()
     label = SORTS[sort.removeprefix("-")][0].lower()
+    query = normalized(request.GET)
+    views = queue_views(request.user, query)
     context = {
         "form": form,
         "page": page,
+        "query": query,
+        "views": views,
+        "saved_groups": [
+            ("Your views", views["personal"]),
+            ("Shared views", views["shared"]),
+        ],
+        "view_form": SavedViewForm(),
         "sort": sort,
         "sort_label": label + (" (reversed)" if sort.startswith("-") else ""),
     }
