@@ -1,6 +1,7 @@
 from django.urls import path
 
 from tickets import (
+    bulk_views,
     canned_views,
     conversation_views,
     notification_views,
@@ -14,6 +15,7 @@ urlpatterns = [
     path("", views.ticket_list, name="list"),
     path("types/", views.tickettype_list, name="types"),
     path("views/", queue_views.view_save, name="view_save"),
+    path("bulk/", bulk_views.bulk_action, name="bulk"),
     path("views/<int:pk>/delete/", queue_views.view_delete, name="view_delete"),
     path("new/", views.ticket_new, name="new"),
     path("new/<int:customer_pk>/", views.ticket_create, name="create"),

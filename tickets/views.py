@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
@@ -18,6 +19,7 @@ from customers.forms import SEARCH_MAX_LENGTH
 from customers.models import Customer
 from customers.views import is_htmx
 from tickets import conversation, services
+from tickets.bulk_views import BulkForm
 from tickets.conversation_forms import NoteForm, ReplyForm
 from tickets.forms import TicketChangeForm, TicketFilterForm, TicketForm
 from tickets.models import Ticket, TicketQuerySet, TicketType
@@ -49,6 +51,8 @@ def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             ("Shared views", views["shared"]),
         ],
         "view_form": SavedViewForm(),
+        "bulk_form": BulkForm(),
+        "loaded_at": timezone.now(),
         "sort": sort,
         "sort_label": label + (" (reversed)" if sort.startswith("-") else ""),
     }
