@@ -20,6 +20,7 @@ from customers.forms import CustomerEditForm, CustomerForm, CustomerSearchForm
 from customers.models import Customer, CustomerMerge
 from customers.services import CustomerUpdate, EditConflict, customer_update
 from tickets.models import Ticket
+from tickets.search import ticket_number
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -34,6 +35,10 @@ def is_htmx(request: HttpRequest) -> bool:
 def customer_list(request: HttpRequest) -> HttpResponse:
     form = CustomerSearchForm(request.GET)
     text, status, sort = form.values()
+    # The header's search box: "#1042" opens ticket 1042 (tickets.search).
+    number = ticket_number(text)
+    if number is not None and request.user.has_perm("tickets.view_ticket"):
+        return redirect("tickets:detail", pk=number)
     order_by = None if sort == search.RELEVANCE else search.ORDERINGS[sort]
     found = search.find(Customer.objects.with_status(status), text, order_by=order_by)
     partial = is_htmx(request)
