@@ -1,12 +1,25 @@
 from django.urls import path
 
-from tickets import canned_views, conversation_views, notification_views, views
+from tickets import (
+    canned_views,
+    conversation_views,
+    notification_views,
+    type_import_views,
+    views,
+)
 
 app_name = "tickets"
 
 urlpatterns = [
     path("", views.ticket_list, name="list"),
     path("types/", views.tickettype_list, name="types"),
+    path("types/import/", type_import_views.type_import, name="type_import"),
+    path(
+        "types/import/apply/",
+        type_import_views.type_import_apply,
+        name="type_import_apply",
+    ),
+    path("types/export/", type_import_views.type_export, name="type_export"),
     path("new/<int:customer_pk>/", views.ticket_create, name="create"),
     path("<int:pk>/", views.ticket_detail, name="detail"),
     path("<int:pk>/reply/", conversation_views.ticket_reply, name="reply"),
