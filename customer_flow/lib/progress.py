@@ -31,8 +31,13 @@ class TerminalProgress:
         if self.bar is None or step != self.step:
             self.close()
             self.step = step
+            # (Reading counts bytes; the other steps count rows.)
+            unit = {"unit": "B", "unit_scale": True} if step == "reading" else {}
             self.bar = tqdm(
-                total=total or None, desc=step, unit=" rows", file=self.stream
+                total=total or None,
+                desc=step,
+                file=self.stream,
+                **({"unit": " rows"} | unit),
             )
         self.bar.update(done - self.bar.n)
 
