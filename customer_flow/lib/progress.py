@@ -32,12 +32,13 @@ class TerminalProgress:
             self.close()
             self.step = step
             # (Reading counts bytes; the other steps count rows.)
-            unit = {"unit": "B", "unit_scale": True} if step == "reading" else {}
+            in_bytes = step == "reading"
             self.bar = tqdm(
                 total=total or None,
                 desc=step,
+                unit="B" if in_bytes else " rows",
+                unit_scale=in_bytes,
                 file=self.stream,
-                **({"unit": " rows"} | unit),
             )
         self.bar.update(done - self.bar.n)
 
