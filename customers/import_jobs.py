@@ -233,7 +233,7 @@ class JobMonitor:
         self.phase, self.done, self.total = "", 0, 0
         self.phase_started_at = timezone.now()
         self.failure = ""
-        self.stop = threading.Event()
+        self.stop, self.changed = threading.Event(), threading.Event()
         # Inside a transaction (the immediate backend in tests) another
         # connection could not see the batch: write at the end only.
         self.thread: threading.Thread | None = None
@@ -245,9 +245,9 @@ class JobMonitor:
         if phase != self.phase:
             self.phase, self.phase_started_at = phase, timezone.now()
             # A new phase shows at once (a long one, such as the write, may
-            # keep the heartbeat from the database until it ends).
-            if self.thread is not None and not connection.in_atomic_block:
-                self._write()
+            # keep the heartbeat from the database until it ends). Written by
+            # the thread: this connection may be in the middle of a COPY.
+            self.changed.set()
 
     def _write(self) -> None:
         try:
@@ -269,6 +269,7 @@ class JobMonitor:
         traceback: TracebackType | None,
     ) -> None:
         self.stop.set()
+        self.changed.set()
         if self.thread is not None:
             self.thread.join()
         if error is not None:
@@ -289,7 +290,9 @@ class JobMonitor:
 
     def _beat(self) -> None:
         try:
-            while not self.stop.wait(HEARTBEAT_SECONDS):
+            while not self.stop.is_set():
+                self.changed.wait(HEARTBEAT_SECONDS)
+                self.changed.clear()
                 self._write()
         finally:
             close_old_connections()

@@ -45,7 +45,10 @@ SHOWN_CONFLICTS = 50
 
 # The size limit is in place before anything reads the body (the CSRF check
 # does): RequestBodyLimitMiddleware reads it from this mark.
-@accepts_upload(permission=PERMISSION, max_bytes="IMPORT_UPLOAD_MAX_BYTES")
+# Files go to a temporary file as they arrive, never whole into memory.
+@accepts_upload(
+    permission=PERMISSION, max_bytes="IMPORT_UPLOAD_MAX_BYTES", to_disk=True
+)
 @permission_required(PERMISSION, raise_exception=True)
 def batch_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     limit = settings.IMPORT_UPLOAD_MAX_BYTES

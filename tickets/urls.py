@@ -6,6 +6,7 @@ from tickets import (
     conversation_views,
     notification_views,
     queue_views,
+    type_import_views,
     views,
 )
 
@@ -18,6 +19,13 @@ urlpatterns = [
     path("bulk/", bulk_views.bulk_action, name="bulk"),
     path("views/<int:pk>/delete/", queue_views.view_delete, name="view_delete"),
     path("new/", views.ticket_new, name="new"),
+    path("types/import/", type_import_views.type_import, name="type_import"),
+    path(
+        "types/import/apply/",
+        type_import_views.type_import_apply,
+        name="type_import_apply",
+    ),
+    path("types/export/", type_import_views.type_export, name="type_export"),
     path("new/<int:customer_pk>/", views.ticket_create, name="create"),
     path("<int:pk>/", views.ticket_detail, name="detail"),
     path("<int:pk>/reply/", conversation_views.ticket_reply, name="reply"),

@@ -194,6 +194,7 @@ def _check(
         table = read_csv(data, encoding=encoding, delimiter=delimiter)
     except FileRefused as refused:
         return _refuse(report, refused.error)
+    progress("reading", report.file_size, report.file_size)
     del data
     report.header = table.header
     positions = _read_header(report, table)
@@ -247,6 +248,7 @@ def _compare(
         validated, snapshot, has_phone="phone" in positions
     )
     del snapshot
+    progress("matching", table.num_rows, table.num_rows)
     report.warnings.extend(warnings)
     errors = table.errors + validated.errors + db_errors + refuse_id_overflow(plan)
     errors.sort(key=error_order)
@@ -288,7 +290,7 @@ def _refuse_duplicate(report: ImportReport) -> ImportReport:
 def _record_and_apply(
     report: ImportReport, *, user: User | None, force: bool, progress: Progress
 ) -> ImportReport:
-    batch = record_batch(report, user=user)
+    batch = record_batch(report, user=user, progress=progress)
     try:
         report.write_seconds = apply_batch(
             batch=batch, user=user, force=force, plan=report.plan, progress=progress
