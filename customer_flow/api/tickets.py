@@ -31,9 +31,10 @@ from tickets.conversation_forms import NoteForm, ReplyForm
 from tickets.conversation_views import attachment_download
 from tickets.forms import TicketChangeForm, TicketFilterForm, TicketForm
 from tickets.models import Attachment, Ticket, TicketComment, TicketQuerySet
+from tickets.services import ticket_update
 
 CREATE_FIELDS = ["ticket_type", "subject", "description", "priority", "assignee"]
-CHANGE_FIELDS = ["status", "priority", "assignee"]
+CHANGE_FIELDS = ["status", "priority", "ticket_type", "assignee"]
 FILTERS = ["status", "ticket_type", "priority", "assignee", "customer"]
 
 
@@ -72,6 +73,7 @@ class TicketCreateSerializer(serializers.Serializer):
 class TicketChangeSerializer(serializers.Serializer):
     status = serializers.ChoiceField(Ticket.Status.choices, required=False)
     priority = serializers.ChoiceField(Ticket.Priority.choices, required=False)
+    ticket_type = serializers.IntegerField(required=False)
     assignee = serializers.IntegerField(required=False, allow_null=True)
 
 
@@ -211,15 +213,26 @@ class TicketViewSet(
             ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
             if not concurrency.matches(request, tag(ticket)):
                 return concurrency.precondition_failed(represent(ticket), tag(ticket))
-            previous_assignee = ticket.assignee_id
-            data = {f: getattr(ticket, f) for f in ["status", "priority"]}
-            data["assignee"] = previous_assignee or ""
+            data = {f: getattr(ticket, f) for f in ["status", "priority", "version"]}
+            data["assignee"] = ticket.assignee_id or ""
+            data["ticket_type"] = ticket.ticket_type_id
             form = TicketChangeForm({**data, **sent}, instance=ticket)
             validated(form)
-            form.save()
+            # The same save as the ticket page's (If-Match has ruled out a stale
+            # version): only changed fields are written, a no-op writes nothing.
+            update = ticket_update(
+                ticket=ticket,
+                seen=ticket.editable_values(),
+                values=form.values(),
+                expected_version=ticket.version,
+                user=caller(request),
+            )
         conversation.ticket_assigned(
-            ticket=ticket, previous_assignee_id=previous_assignee, by=caller(request)
+            ticket=update.ticket,
+            previous_assignee_id=update.previous_assignee_id,
+            by=caller(request),
         )
+        ticket = update.ticket
         return concurrency.with_etag(Response(represent(ticket)), tag(ticket))
 
     @extend_schema(responses=CommentSerializer(many=True))
@@ -291,8 +304,8 @@ def represent(ticket: Ticket) -> dict[str, Any]:
 
 
 def tag(ticket: Ticket) -> str:
-    """No version field on tickets: ``updated_at`` changes on every save."""
-    return str(int(ticket.updated_at.timestamp() * 1_000_000))
+    """The ticket's version, which every save of its fields moves on."""
+    return str(ticket.version)
 
 
 class AttachmentViewSet(viewsets.GenericViewSet):
