@@ -239,18 +239,26 @@ ANONYMOUS_BODY_MAX_BYTES = int(os.environ.get("ANONYMOUS_BODY_MAX_BYTES", "16384
 REQUEST_BODY_MAX_BYTES = int(os.environ.get("REQUEST_BODY_MAX_BYTES", str(1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-IMPORT_UPLOAD_MAX_BYTES = int(
-    os.environ.get("IMPORT_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))
+# Web imports stream to a temporary file and then to the default storage (never
+# whole into memory); a background job reads them from there.
+IMPORT_UPLOAD_MAX_BYTES = int(os.environ.get("IMPORT_UPLOAD_MAX_BYTES", str(2 * 2**30)))
+# The admin's import pages read the file into memory (django-import-export).
+ADMIN_IMPORT_MAX_BYTES = int(
+    os.environ.get("ADMIN_IMPORT_MAX_BYTES", str(20 * 1024 * 1024))
 )
+# A running import job writes a heartbeat every second; one silent this long
+# (seconds) was stopped with its worker, and the batch page offers to retry. On
+# SQLite a long write holds the lock the heartbeat needs: keep it generous.
+IMPORT_JOB_STALLED_AFTER = int(os.environ.get("IMPORT_JOB_STALLED_AFTER", "120"))
 # Upload endpoints of views we do not write (for our own: @accepts_upload).
 UPLOAD_ENDPOINTS = {
     "admin:customers_customer_import": {
         "permission": "customers.import_customer",
-        "max_bytes": "IMPORT_UPLOAD_MAX_BYTES",
+        "max_bytes": "ADMIN_IMPORT_MAX_BYTES",
     },
     "admin:tickets_tickettype_import": {
         "permission": "tickets.import_tickettype",
-        "max_bytes": "IMPORT_UPLOAD_MAX_BYTES",
+        "max_bytes": "ADMIN_IMPORT_MAX_BYTES",
     },
 }
 
@@ -352,6 +360,9 @@ EMAIL_RETRY_DELAYS = [
 # died mid-send; staff decide whether to send it again (see README).
 EMAIL_SEND_STALLED_AFTER = int(os.environ.get("EMAIL_SEND_STALLED_AFTER", "900"))
 
+# SLA: a ticket due within this many minutes counts as "breaching soon".
+SLA_BREACHING_SOON_MINUTES = int(os.environ.get("SLA_BREACHING_SOON_MINUTES", "120"))
+
 # Inbound email (manage.py receive_email) ----------------------------------------
 # Mail from an unknown address: "create" a customer, or "hold" it in a list.
 INBOUND_UNKNOWN_SENDER = os.environ.get("INBOUND_UNKNOWN_SENDER", "create")
@@ -405,6 +416,9 @@ STORAGES = {
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# Between preview and confirm, an admin upload waits under a random name in the
+# media storage, reachable only by the user who uploaded it (not in /tmp).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "customer_flow.import_export_admin.AdminUploadStorage"
 
 # Background jobs (Django's tasks API, backported by django-tasks): stored in the
 # database and run by `manage.py db_worker` processes (`make run` starts them with

@@ -7,7 +7,6 @@ import io
 import tempfile
 from typing import Any
 
-from django.db.models.functions import Lower
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -131,7 +130,7 @@ class CustomerViewSet(
     def get_queryset(self) -> CustomerQuerySet:
         if self.action != "list":
             return Customer.objects.all()
-        return filtered(self.request).annotate(name_key=Lower("name"))
+        return filtered(self.request)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         customer = self.get_object()
