@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import base64
 import itertools
+import json
 import statistics
 import time
-from urllib.parse import urlencode
 
 TARGET_MS = 30.0
 PAGE = 100
@@ -19,8 +19,10 @@ _emails = itertools.count()
 
 
 def _cursor_after(position: int) -> str:
-    """DRF's cursor for "after ID ``position``" (ordering by ID)."""
-    return base64.b64encode(urlencode({"p": str(position)}).encode()).decode()
+    """The API's cursor for "after ID ``position``" (ordering by ID; see
+    customer_flow/api/pagination.py)."""
+    payload = json.dumps({"v": [position], "b": False})
+    return base64.urlsafe_b64encode(payload.encode()).decode()
 
 
 def _calls(customer_id: int, page_10000_after: int) -> list[tuple[str, str, str]]:

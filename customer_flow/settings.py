@@ -283,7 +283,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["customer_flow.api.permissions.ModelPermissions"],
-    "DEFAULT_PAGINATION_CLASS": "customer_flow.api.pagination.IdCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "customer_flow.api.pagination.KeysetPagination",
     "PAGE_SIZE": API_PAGE_SIZE,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "customer_flow.api.errors.exception_handler",

@@ -26,12 +26,11 @@ from customer_flow.api.permissions import caller
 from customer_flow.body_limits import accepts_upload
 from customer_flow.lib.upload_limits import AttachmentLimitHandler
 from customers.models import Customer
-from tickets import conversation
+from tickets import conversation, services
 from tickets.conversation_forms import NoteForm, ReplyForm
 from tickets.conversation_views import attachment_download
 from tickets.forms import TicketChangeForm, TicketFilterForm, TicketForm
 from tickets.models import Attachment, Ticket, TicketComment, TicketQuerySet
-from tickets.services import ticket_update
 
 CREATE_FIELDS = ["ticket_type", "subject", "description", "priority", "assignee"]
 CHANGE_FIELDS = ["status", "priority", "ticket_type", "assignee"]
@@ -55,6 +54,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "updated_at",
             "closed_at",
             "first_response_at",
+            "version",
         ]
         read_only_fields = fields
 
@@ -72,8 +72,8 @@ class TicketCreateSerializer(serializers.Serializer):
 
 class TicketChangeSerializer(serializers.Serializer):
     status = serializers.ChoiceField(Ticket.Status.choices, required=False)
-    priority = serializers.ChoiceField(Ticket.Priority.choices, required=False)
     ticket_type = serializers.IntegerField(required=False)
+    priority = serializers.ChoiceField(Ticket.Priority.choices, required=False)
     assignee = serializers.IntegerField(required=False, allow_null=True)
 
 
@@ -86,7 +86,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 class CommentSerializer(serializers.ModelSerializer):
     author: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
     attachments = AttachmentSerializer(many=True, read_only=True)
 
@@ -210,17 +210,21 @@ class TicketViewSet(
         ticket = self.get_object()
         sent = form_data(request.data, CHANGE_FIELDS)
         with transaction.atomic():
+            # Locked from the If-Match check to the write: a match is current.
             ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
             if not concurrency.matches(request, tag(ticket)):
                 return concurrency.precondition_failed(represent(ticket), tag(ticket))
-            data = {f: getattr(ticket, f) for f in ["status", "priority", "version"]}
-            data["assignee"] = ticket.assignee_id or ""
-            data["ticket_type"] = ticket.ticket_type_id
-            form = TicketChangeForm({**data, **sent}, instance=ticket)
+            data = {
+                "status": ticket.status,
+                "priority": ticket.priority,
+                "ticket_type": ticket.ticket_type_id,
+                "assignee": ticket.assignee_id or "",
+                **sent,
+                "version": ticket.version,
+            }
+            form = TicketChangeForm(data, instance=Ticket.objects.get(pk=ticket.pk))
             validated(form)
-            # The same save as the ticket page's (If-Match has ruled out a stale
-            # version): only changed fields are written, a no-op writes nothing.
-            update = ticket_update(
+            update = services.ticket_update(
                 ticket=ticket,
                 seen=ticket.editable_values(),
                 values=form.values(),
@@ -232,11 +236,13 @@ class TicketViewSet(
             previous_assignee_id=update.previous_assignee_id,
             by=caller(request),
         )
-        ticket = update.ticket
-        return concurrency.with_etag(Response(represent(ticket)), tag(ticket))
+        current = update.ticket
+        return concurrency.with_etag(Response(represent(current)), tag(current))
 
     @extend_schema(responses=CommentSerializer(many=True))
-    @action(detail=True, methods=["get"], orderings={"created_at": ("created_at",)})
+    @action(
+        detail=True, methods=["get"], orderings={"created_at": ("created_at", "id")}
+    )
     def comments(self, request: Request, pk: int) -> Response:
         """The conversation: replies, notes and the customer's messages."""
         ticket = get_object_or_404(Ticket, pk=pk)
@@ -304,7 +310,7 @@ def represent(ticket: Ticket) -> dict[str, Any]:
 
 
 def tag(ticket: Ticket) -> str:
-    """The ticket's version, which every save of its fields moves on."""
+    """The ticket's version, raised on every save (the page compares it too)."""
     return str(ticket.version)
 
 

@@ -20,7 +20,7 @@ def _example() -> str:
 
 
 @pytest.mark.slow
-def test_the_documented_client_runs(live_server, lead):
+def test_the_documented_client_runs(live_server, task_workers, lead):
     _token, secret = token_create(user=lead, name="example")
     scope = {"BASE": live_server.url, "TOKEN": secret}
     exec(compile(_example(), "docs/api.md", "exec"), scope)  # noqa: S102

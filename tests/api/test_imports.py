@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
@@ -17,6 +18,20 @@ FILE = (
 VALID = "ID,Name,Email,Phone\n1,Ada Lovelace,ada@example.com,\n,Cy,cy@example.com,\n"
 
 
+@pytest.fixture(autouse=True)
+def jobs_run_at_once(settings, tmp_path):
+    """The check and apply jobs run inside the request (as in
+    tests/test_import_views.py); test_a_real_worker_checks_and_applies runs a
+    worker process."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default", "imports"],
+        }
+    }
+
+
 def upload(client: APIClient, content: str, **fields: str):
     file = SimpleUploadedFile("id.csv", content.encode())
     return client.post(URL, {"file": file, **fields}, format="multipart")
@@ -30,8 +45,10 @@ def test_only_the_import_permission_may_import(db, agent_api):
 
 def test_preview_apply_undo(lead_api, lead):
     created = upload(lead_api, FILE, mode="skip_invalid")
-    assert created.status_code == 201, created.json()
-    batch = created.json()
+    assert created.status_code == 202, created.json()
+    assert created["Location"] == f"{URL}{created.json()['id']}/"
+    batch = lead_api.get(created["Location"]).json()
+    assert batch["job_state"] == "done"
     assert (batch["status"], batch["created"], batch["invalid"]) == (
         "previewed",
         2,
@@ -44,7 +61,7 @@ def test_preview_apply_undo(lead_api, lead):
     rejected = lead_api.get(f"{URL}{batch['id']}/rejected/")
     assert b"not-an-email" in rejected.content
     applied = lead_api.post(f"{URL}{batch['id']}/apply/", {}, format="json")
-    assert applied.status_code == 200, applied.json()
+    assert applied.status_code == 202, applied.json()
     assert applied.json()["status"] == "applied"
     assert Customer.objects.count() == 2
     undone = lead_api.post(f"{URL}{batch['id']}/undo/", {}, format="json")
@@ -57,8 +74,9 @@ def test_a_raw_csv_body_is_an_upload_too(lead_api):
     response = lead_api.generic(
         "POST", f"{URL}?file_name=shop.csv", VALID.encode(), content_type="text/csv"
     )
-    assert response.status_code == 201, response.json()
+    assert response.status_code == 202, response.json()
     assert response.json()["file_name"] == "shop.csv"
+    assert response.json()["status"] == "previewed"
 
 
 def test_an_all_or_nothing_file_with_invalid_rows_cannot_be_applied(lead_api):
@@ -77,11 +95,15 @@ def test_discard_then_apply_is_refused(lead_api):
     assert again.status_code == 409
 
 
-def test_a_file_refused_as_a_whole_is_a_400_with_the_reason(lead_api):
-    response = upload(lead_api, "Nothing,Useful\n1,2\n")
-    assert response.status_code == 400
-    assert response.json()["file"]
-    assert not ImportBatch.objects.exists()
+def test_a_file_refused_as_a_whole_says_why_and_can_be_checked_again(lead_api):
+    batch = upload(lead_api, "Nothing,Useful\n1,2\n").json()
+    assert batch["status"] == "refused"
+    assert batch["failure"]
+    again = lead_api.post(f"{URL}{batch['id']}/check/", {"encoding": "cp1252"})
+    assert again.status_code == 202, again.json()
+    assert again.json()["status"] == "refused"
+    odd = lead_api.post(f"{URL}{batch['id']}/check/", {"encoding": "klingon"})
+    assert odd.status_code == 400
 
 
 def test_an_upload_without_a_file_names_the_field(lead_api):
@@ -113,7 +135,7 @@ def test_a_token_user_may_upload_more_than_an_anonymous_caller(lead_api, setting
     big = VALID + "".join(f"{n},N{n},n{n}@example.com,\n" for n in range(10, 40))
     assert len(big) > 200
     response = upload(lead_api, big)
-    assert response.status_code == 201, response.content
+    assert response.status_code == 202, response.content
     anonymous = APIClient().post(
         URL, {"file": SimpleUploadedFile("id.csv", big.encode())}, format="multipart"
     )
