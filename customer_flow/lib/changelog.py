@@ -8,6 +8,8 @@ from typing import Any
 
 from django.db.models import Field, ForeignKey, Model, QuerySet
 
+from customer_flow.lib.users import display_name
+
 # Bookkeeping columns that change on every save and say nothing to a person.
 IGNORED = {"updated_at", "created_at", "closed_at", "version"}
 KINDS = {"+": "created", "~": "changed", "-": "deleted"}
@@ -76,7 +78,7 @@ def entries(history: QuerySet[Any], *, limit: int = 20) -> list[Entry]:
         result.append(
             Entry(
                 when=newer.history_date,
-                who=user.get_username() if user else "system",
+                who=display_name(user, nobody="system"),
                 kind=kind,
                 changes=changes,
                 untracked=older is None and newer.history_type == "~",

@@ -54,6 +54,7 @@ def write_plan(
         _create_stage(cursor)
         try:
             _fill_stage(cursor, plan.rows, progress)
+            progress("writing", 0, plan.rows.num_rows)
             started = time.perf_counter()
             with transaction.atomic():
                 batch.mark_applied(by=recorded_user(by))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -69,6 +69,16 @@ class CustomerQuerySet(models.QuerySet["Customer"]):
 
     def db_vendor(self) -> str:
         return connections[self.db].vendor
+
+    def bulk_create(
+        self, objs: Iterable[Customer], *args: Any, **kwargs: Any
+    ) -> list[Customer]:
+        """As Django's, with each customer's search and identity keys filled
+        (save() is not called for bulk-created rows)."""
+        objs = list(objs)
+        for customer in objs:
+            customer.fill_keys()
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 ARCHIVED = models.Q(archived_at__isnull=False)

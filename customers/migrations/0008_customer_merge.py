@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('tickets', '0002_support_groups'),
-        ('customers', '0006_search_and_identity_keys'),
+        ('customers', '0007_merge_jobs_and_search_keys'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
