@@ -26,10 +26,16 @@ MAX_MERGED = 10
 @permission_required("customers.merge_customer", raise_exception=True)
 def duplicates(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Groups of active customers sharing phone digits, largest first."""
-    groups = []
-    for digits, size in Customer.objects.duplicate_phone_groups():
-        members = list(Customer.objects.active().filter(phone_key=digits)[:MAX_MERGED])
-        groups.append({"digits": digits, "size": size, "customers": members})
+    found = Customer.objects.duplicate_phone_groups()
+    members: dict[str, list[Customer]] = {digits: [] for digits, _size in found}
+    rows = Customer.objects.active().filter(phone_key__in=list(members))
+    for customer in rows.order_by("phone_key", "id"):
+        if len(members[customer.phone_key]) < MAX_MERGED:
+            members[customer.phone_key].append(customer)
+    groups = [
+        {"digits": digits, "size": size, "customers": members[digits]}
+        for digits, size in found
+    ]
     return render(request, "customers/duplicates.html", {"groups": groups})
 
 

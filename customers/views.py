@@ -101,6 +101,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         customer = form.save()
         messages.success(request, f"Customer {customer} created.")
+        warn_about_duplicates(request, customer)
         return redirect(customer)
     return render(request, "customers/customer_form.html", {"form": form})
 
@@ -126,9 +127,18 @@ def customer_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, saved_message(update))
+            warn_about_duplicates(request, update.customer)
             return redirect(update.customer)
     context = {"form": form, "customer": customer}
     return render(request, "customers/customer_form.html", context)
+
+
+def warn_about_duplicates(request: HttpRequest, customer: Customer) -> None:
+    """A warning, not a refusal: customers that look like this one."""
+    look_alikes = list(Customer.objects.duplicates_of(customer)[:3])
+    if look_alikes:
+        named = ", ".join(str(other) for other in look_alikes)
+        messages.warning(request, f"Possible duplicate of {named}.")
 
 
 def last_editor(customer: Customer) -> str | None:

@@ -102,10 +102,10 @@ def test_list_runs_a_fixed_number_of_queries(
     # session, user, permissions, count, page; a search: one query per kind of match.
     with django_assert_max_num_queries(7):
         agent_client.get(LIST)
-    # (a name: its first, second and last word, and the email)
-    with django_assert_max_num_queries(10):
+    # (a name: its first, second and last word, and the email; then the ranking)
+    with django_assert_max_num_queries(11):
         agent_client.get(LIST, {"q": "query"})
-    with django_assert_max_num_queries(9):  # ID, first digits, last digits
+    with django_assert_max_num_queries(10):  # ID, first and last digits, rank
         agent_client.get(LIST, {"q": "555"})
 
 
@@ -393,3 +393,14 @@ def test_a_taken_email_links_to_the_customer_who_has_it(agent_client, make_custo
     assert f"A customer with this email already exists {link}" in response.text
     # The error summary at the top links to the field.
     assert '<a href="#id_email">Email</a>: A customer with this email' in response.text
+
+
+def test_creating_a_look_alike_warns_but_saves(agent_client, make_customer):
+    existing = make_customer(name="Ada Lovelace", phone="555-0100")
+    response = agent_client.post(
+        reverse("customers:create"),
+        {"name": "ADA LOVELACE", "email": "other@example.com", "phone": "5550100"},
+        follow=True,
+    )
+    assert f"Possible duplicate of {existing}" in response.text
+    assert Customer.objects.count() == 2

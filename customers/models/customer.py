@@ -162,6 +162,8 @@ class Customer(models.Model):
     phone_rev_key = KeyField(
         max_length=40, blank=True, editable=False, default="", db_default=""
     )
+    # No database constraint (Django still enforces PROTECT), as for
+    # import_batch: a deferred check queued for every row of a bulk write.
     merged_into = models.ForeignKey(
         "self",
         null=True,
@@ -169,6 +171,7 @@ class Customer(models.Model):
         editable=False,
         on_delete=models.PROTECT,
         related_name="+",
+        db_constraint=False,
         help_text="Set when this customer was merged into another (and archived).",
     )
     version = models.PositiveIntegerField(

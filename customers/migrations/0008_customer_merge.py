@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('tickets', '0002_support_groups'),
-        ('customers', '0006_search_and_identity_keys'),
+        ('customers', '0007_merge_jobs_and_search_keys'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='customer',
             name='merged_into',
-            field=models.ForeignKey(blank=True, editable=False, help_text='Set when this customer was merged into another (and archived).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='customers.customer'),
+            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, help_text='Set when this customer was merged into another (and archived).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='customers.customer'),
         ),
         migrations.AddField(
             model_name='historicalcustomer',

@@ -21,6 +21,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("customers", "0007_customer_merge")]
+    dependencies = [("customers", "0008_customer_merge")]
 
     operations = [migrations.RunPython(create, drop)]
