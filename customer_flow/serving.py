@@ -65,3 +65,15 @@ def serve(addrport: str, *, use_reloader: bool = True) -> None:
         return
     with running_workers():
         call_command("runserver", addrport, use_reloader=use_reloader)
+
+
+def mail_destination() -> str:
+    """Where outgoing email goes, in one sentence for the person running the app."""
+    if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+        return (
+            f"Outgoing email (replies, notifications) is written as files into "
+            f"{settings.EMAIL_FILE_PATH}/, not sent: set EMAIL_URL to send it."
+        )
+    if settings.EMAIL_BACKEND.endswith("console.EmailBackend"):
+        return "Outgoing email is printed by the workers, not sent."
+    return f"Outgoing email goes to {settings.EMAIL_HOST}:{settings.EMAIL_PORT}."

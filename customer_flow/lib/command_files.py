@@ -26,6 +26,14 @@ def open_input(path: str) -> Iterator[IO[bytes]]:
         yield file
 
 
+def read_at_most(path: str, limit: int) -> bytes:
+    """Up to ``limit`` bytes of ``path`` (``-``: standard input)."""
+    if path == "-":
+        return sys.stdin.buffer.read(limit)
+    with open(path, "rb") as file:
+        return file.read(limit)
+
+
 def to_stdout(path: str | None) -> bool:
     return path in (None, "-")
 

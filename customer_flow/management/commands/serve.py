@@ -3,10 +3,9 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from customer_flow.serving import serve
+from customer_flow.serving import mail_destination, serve
 
 
 class Command(BaseCommand):
@@ -33,16 +32,5 @@ class Command(BaseCommand):
                 f"Serving http://{addrport}/ with background workers "
                 "(imports; email and everything else). Ctrl-C stops them all."
             )
-            self.stdout.write(_mail_destination())
+            self.stdout.write(mail_destination())
         serve(addrport, use_reloader=use_reloader)
-
-
-def _mail_destination() -> str:
-    if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
-        return (
-            f"Outgoing email (replies, notifications) is written as files into "
-            f"{settings.EMAIL_FILE_PATH}/, not sent: set EMAIL_URL to send it."
-        )
-    if settings.EMAIL_BACKEND.endswith("console.EmailBackend"):
-        return "Outgoing email is printed by the workers, not sent."
-    return f"Outgoing email goes to {settings.EMAIL_HOST}:{settings.EMAIL_PORT}."

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import logging
-import sys
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
+from customer_flow.lib.command_files import read_at_most
 from customer_flow.lib.mail_parsing import MailRefused
 from tickets.inbound import InboundUnavailable, receive_email
 
 # sysexits.h, as mail servers understand them: 65 bounces, 75 retries later.
-EX_DATAERR = 65
-EX_TEMPFAIL = 75
+EX_DATAERR, EX_TEMPFAIL = 65, 75
 logger = logging.getLogger("tickets.inbound")
 
 
@@ -32,27 +31,18 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         limit = settings.MESSAGE_MAX_BYTES
         try:
-            raw = _read(options["path"], limit + 1)
+            raw = read_at_most(options["path"], limit + 1)
             if len(raw) > limit:
                 raise MailRefused(f"larger than the {limit:,}-byte limit")
             report = receive_email(raw)
         except MailRefused as error:
             raise _fail(EX_DATAERR, f"refused: {error}") from None
-        except (InboundUnavailable, DatabaseError, OSError) as error:
-            raise _fail(EX_TEMPFAIL, f"try again later: {error}") from None
         except Exception as error:  # noqa: BLE001 - the MTA must get a status
-            raise _fail(
-                EX_TEMPFAIL, f"try again later: {type(error).__name__}"
-            ) from None
+            known = (InboundUnavailable, DatabaseError, OSError)
+            reason = error if isinstance(error, known) else type(error).__name__
+            raise _fail(EX_TEMPFAIL, f"try again later: {reason}") from None
         if options["verbosity"] > 0:
             self.stdout.write(self.style.SUCCESS(report.summary))
-
-
-def _read(path: str, limit: int) -> bytes:
-    if path == "-":
-        return sys.stdin.buffer.read(limit)
-    with open(path, "rb") as file:
-        return file.read(limit)
 
 
 def _fail(code: int, reason: str) -> CommandError:
