@@ -21,7 +21,7 @@ from customer_flow.body_limits import accepts_upload, upload_too_large
 from customer_flow.lib.http import AuthenticatedHttpRequest
 from customer_flow.lib.paging import CappedList, paginate
 from customer_flow.lib.row_errors import RowError
-from customers import importing
+from customers import column_views, importing
 from customers.forms import ApplyBatchForm, ImportUploadForm, RevertBatchForm
 from customers.importing.reverting import (
     Conflict,
@@ -63,6 +63,14 @@ def batch_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
         if batch is not None:
             return redirect(batch)
+        if report.column_suggestion is not None:  # the mapping step
+            return column_views.start_mapping(
+                request,
+                upload,
+                report,
+                mode=form.cleaned_data["mode"],
+                encoding=form.cleaned_data["encoding"],
+            )
         errors = report.errors
     context = {
         "form": form,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers import import_views, views
+from customers import column_views, import_views, views
 
 app_name = "customers"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/restore/", views.customer_restore, name="restore"),
     path("imports/", import_views.batch_list, name="batches"),
     path("imports/new/", import_views.batch_upload, name="import"),
+    path("imports/columns/", column_views.import_columns, name="import_columns"),
     path("imports/<int:pk>/", import_views.batch_detail, name="batch"),
     path("imports/<int:pk>/apply/", import_views.batch_apply, name="batch_apply"),
     path("imports/<int:pk>/discard/", import_views.batch_discard, name="batch_discard"),

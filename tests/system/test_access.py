@@ -143,6 +143,7 @@ POSTS = [
     ("tickets:canned_delete", {"pk": 1}),
     ("tickets:held_action", {"pk": 1}),
     ("customers:import", {}),
+    ("customers:import_columns", {}),
     ("customers:batch_apply", {"pk": 1}),
     ("customers:batch_discard", {"pk": 1}),
     ("customers:batch_revert", {"pk": 1}),
