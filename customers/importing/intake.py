@@ -219,6 +219,8 @@ def drop_empty_rows(table: CsvTable) -> int:
     for column in table.columns.columns:
         blank = pc.equal(pc.utf8_trim_whitespace(column), "")
         empty = blank if empty is None else pc.and_(empty, blank)
+        if not pc.any(empty).as_py():  # the usual case, seen in a column or two
+            return dropped
     keep = ~np.asarray(pc.fill_null(empty, False).to_numpy(zero_copy_only=False), bool)
     if keep.all():
         return dropped
