@@ -140,7 +140,7 @@ class SizeLimitedImportForm(ImportForm):
 
     def clean_import_file(self) -> UploadedFile:
         file = self.cleaned_data["import_file"]
-        limit = settings.IMPORT_UPLOAD_MAX_BYTES
+        limit = settings.ADMIN_IMPORT_MAX_BYTES
         if self.too_large or file.size > limit:
             raise ValidationError(
                 f"This file is larger than {limit:,} bytes; import it with the "

@@ -14,10 +14,21 @@ urlpatterns = [
     path("<int:pk>/restore/", views.customer_restore, name="restore"),
     path("imports/", import_views.batch_list, name="batches"),
     path("imports/new/", import_views.batch_upload, name="import"),
-    path("imports/columns/", column_views.import_columns, name="import_columns"),
     path("imports/<int:pk>/", import_views.batch_detail, name="batch"),
+    path("imports/<int:pk>/columns/", column_views.batch_columns, name="batch_columns"),
     path("imports/<int:pk>/apply/", import_views.batch_apply, name="batch_apply"),
     path("imports/<int:pk>/discard/", import_views.batch_discard, name="batch_discard"),
+    path(
+        "imports/<int:pk>/progress/",
+        import_views.batch_progress,
+        name="batch_progress",
+    ),
+    path(
+        "imports/<int:pk>/check/",
+        import_views.batch_check_again,
+        name="batch_check_again",
+    ),
+    path("imports/<int:pk>/mode/", import_views.batch_mode, name="batch_mode"),
     path(
         "imports/<int:pk>/rejected.csv",
         import_views.batch_rejected,

@@ -101,7 +101,7 @@ def test_staff_with_the_import_permission_may_import(client, db):
 
 
 def test_admin_refuses_an_upload_over_the_size_limit(admin_client, settings):
-    settings.IMPORT_UPLOAD_MAX_BYTES = 10
+    settings.ADMIN_IMPORT_MAX_BYTES = 10
     response = upload(admin_client, "admin:customers_customer_import", HEADER.encode())
     assert "larger than 10 bytes" in response.text
 

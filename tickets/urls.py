@@ -7,6 +7,7 @@ app_name = "tickets"
 urlpatterns = [
     path("", views.ticket_list, name="list"),
     path("types/", views.tickettype_list, name="types"),
+    path("new/", views.ticket_new, name="new"),
     path("new/<int:customer_pk>/", views.ticket_create, name="create"),
     path("<int:pk>/", views.ticket_detail, name="detail"),
     path("<int:pk>/reply/", conversation_views.ticket_reply, name="reply"),

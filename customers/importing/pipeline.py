@@ -197,6 +197,7 @@ def _check(
     if duplicate is not None:
         report.duplicate_of = duplicate.pk
         report.warnings.append(duplicate_message(duplicate))
+    progress("reading", 0, report.file_size)
     try:
         table = read_csv(data, encoding=encoding, delimiter=delimiter)
     except FileRefused as refused:
@@ -257,6 +258,7 @@ def _compare(
 ) -> None:
     """Validate the rows, compare them with the customers, and plan."""
     validated = validate_rows(table, positions, progress)
+    progress("matching", 0, table.num_rows)
     snapshot = load_snapshot()
     plan, unchanged, db_errors, warnings = plan_changes(
         validated, snapshot, has_phone="phone" in positions

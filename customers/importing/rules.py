@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from django.core.exceptions import ValidationError
 
+from customer_flow.lib.folding import email_identity_column
 from customer_flow.lib.formulas import restore_formula
 from customer_flow.lib.row_errors import RowError
 from customers import validation
@@ -248,27 +249,10 @@ def _column_label(header: list[str], column: int, positions: dict[str, int]) -> 
 
 
 def lower_emails(emails: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Emails in lower case, for comparing them ignoring case."""
-    # Python's str.lower() is the reference (SQLite's LOWER() folds ASCII only);
-    # pyarrow's ASCII lowering gives the same result for ASCII text, fast.
-    lowered = pc.ascii_lower(emails)
-    other = np.flatnonzero(
-        ~np.asarray(
-            pc.fill_null(pc.string_is_ascii(emails), True).to_numpy(
-                zero_copy_only=False
-            ),
-            bool,
-        )
-    )
-    if len(other):
-        mask = np.zeros(len(emails), bool)
-        mask[other] = True
-        lowered = pc.replace_with_mask(
-            lowered,
-            pa.array(mask),
-            pa.array([value.lower() for value in emails.take(other).to_pylist()]),
-        )
-    return lowered
+    """The emails' identities, for telling whether two rows or a row and a
+    customer have the same address: case folded, NFC, IDNA domain (the rule of
+    the database's unique key, ``customer_flow.lib.folding.email_identity``)."""
+    return email_identity_column(emails)
 
 
 def duplicates(keys: pa.Array | pa.ChunkedArray) -> dict[object, list[int]]:

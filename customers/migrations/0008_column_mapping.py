@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0005_import_batch_recording_status'),
+        ('customers', '0007_merge_jobs_and_search_keys'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
