@@ -5,8 +5,8 @@ its two halves apart: ``preview_import`` (check and record) when the file is
 uploaded, ``batches.apply_batch`` when the preview is confirmed. The check's
 steps, each in its own module:
 
-    csv_reading.read_csv -> columns.map_header -> rules.validate_rows
-    -> matching.plan_changes
+    csv_reading.read_csv -> intake.drop_empty_rows -> intake.choose_columns
+    -> rules.validate_rows -> matching.plan_changes -> id_range.refuse_id_overflow
 """
 
 from __future__ import annotations
