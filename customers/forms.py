@@ -282,3 +282,71 @@ class RevertBatchForm(forms.Form):
         label="Revert anyway, overwriting the later changes of these customers",
         required=False,
     )
+
+
+class ColumnMappingForm(forms.Form):
+    """The import's mapping step: which of the file's columns holds each field."""
+
+    FIELDS = {
+        "id": ("ID", False),
+        "name": ("Name", True),
+        "email": ("Email", True),
+        "phone": ("Phone", False),
+    }
+
+    def __init__(
+        self,
+        *args: Any,
+        header: list[str],
+        suggestion: dict[str, str],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.header = header
+        choices = [("", "— not in this file —")] + [
+            (str(index), cell.strip() or f"(unnamed column {index + 1})")
+            for index, cell in enumerate(header)
+        ]
+        for key, (label, required) in self.FIELDS.items():
+            cell = suggestion.get(key)
+            self.fields[key] = forms.ChoiceField(
+                label=label,
+                choices=choices,
+                required=required,
+                initial=str(header.index(cell)) if cell in header else "",
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        chosen: dict[str, str] = {}
+        for key, (label, _) in self.FIELDS.items():
+            index = cleaned.get(key)
+            if not index:
+                continue
+            if index in chosen:
+                self.add_error(
+                    key, f"This column is already chosen for {chosen[index]}."
+                )
+            chosen[index] = label
+        return cleaned
+
+    def columns(self) -> dict[str, str]:
+        """The mapping as ``{"id": "Customer ID", ...}`` (header cells)."""
+        return {
+            key: self.header[int(self.cleaned_data[key])]
+            for key in self.FIELDS
+            if self.cleaned_data.get(key)
+        }
+
+    def unmapped(self) -> list[str]:
+        """The file's columns no field takes (as chosen so far)."""
+        data = self.data if self.is_bound else None
+        used = {
+            (data.get(key) if data is not None else self.fields[key].initial) or ""
+            for key in self.FIELDS
+        }
+        return [
+            cell.strip() or f"(unnamed column {index + 1})"
+            for index, cell in enumerate(self.header)
+            if str(index) not in used
+        ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers import bulk_views, import_views, merge_views, views
+from customers import bulk_views, column_views, import_views, merge_views, views
 
 app_name = "customers"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("imports/", import_views.batch_list, name="batches"),
     path("imports/new/", import_views.batch_upload, name="import"),
     path("imports/<int:pk>/", import_views.batch_detail, name="batch"),
+    path("imports/<int:pk>/columns/", column_views.batch_columns, name="batch_columns"),
     path("imports/<int:pk>/apply/", import_views.batch_apply, name="batch_apply"),
     path("imports/<int:pk>/discard/", import_views.batch_discard, name="batch_discard"),
     path(
