@@ -64,8 +64,6 @@ def main() -> int:
         SECURE_HTTPS="false",
         SECRET_KEY="bench-only-" + "k" * 50,
         ALLOWED_HOSTS="testserver",
-        # The bench lead is signed in directly: no second factor to give.
-        TWO_FACTOR_REQUIRED="false",
     )
     sys.path.insert(0, str(BASE))
     import django

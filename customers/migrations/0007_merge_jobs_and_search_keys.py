@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('customers', '0006_import_batch_background_jobs'),
-        ('customers', '0008_name_trigram_index'),
+        ('customers', '0006_search_and_identity_keys'),
     ]
 
     operations = [
