@@ -34,8 +34,9 @@ from customer_flow.lib.bulk_sql import deferred_indexes, insert_rows
 from customer_flow.lib.history_rows import Copied, insert_history_rows
 from customers.importing import import_customers
 from customers.models import Customer
+from customers.search_keys import KEY_FIELDS, keys_of
 from tickets.importing import import_ticket_types
-from tickets.models import Ticket, TicketType
+from tickets.models import SlaPolicy, Ticket, TicketType
 
 FIRST_NAMES = (
     "James Mary John Patricia Robert Jennifer Michael Linda William Elizabeth David "
@@ -193,6 +194,7 @@ CUSTOMER_COLUMNS = [
     "updated_at",
     "archived_at",
     "version",
+    *KEY_FIELDS,
 ]
 TICKET_COLUMNS = [
     "id",
@@ -207,6 +209,14 @@ TICKET_COLUMNS = [
     "created_at",
     "updated_at",
     "closed_at",
+    "version",
+    "first_response_at",
+    "waiting_since",
+    "sla_started_at",
+    "sla_paused_at",
+    "first_response_due_at",
+    "resolution_due_at",
+    "due_at",
 ]
 
 
@@ -229,15 +239,19 @@ def seed_customers(
             (first, first_email), (last, last_email) = choice(firsts), choice(lasts)
             created = now - timedelta(seconds=span * (1 - (pk - start) / count))
             archived = stamp(created + timedelta(days=30)) if random() < 0.02 else None
+            name = f"{first} {last}"
+            email = f"{first_email}.{last_email}{pk}@{choice(DOMAINS)}"
+            phone = _phone(rng)
             yield (
                 pk,
-                f"{first} {last}",
-                f"{first_email}.{last_email}{pk}@{choice(DOMAINS)}",
-                _phone(rng),
+                name,
+                email,
+                phone,
                 stamp(created),
                 stamp(created),
                 archived,
                 1,
+                *keys_of(name, email, phone).values(),
             )
 
     insert_rows(Customer._meta.db_table, CUSTOMER_COLUMNS, rows(), model=Customer)
@@ -263,6 +277,7 @@ def seed_tickets(
     start = _next_id(Ticket)
     stamp = _stamper()
     span = 2 * 365 * 24 * 3600
+    targets = _sla_targets()
 
     def rows() -> Iterator[tuple[Any, ...]]:
         for n in range(count):
@@ -275,6 +290,7 @@ def seed_tickets(
                 if status in ("resolved", "closed")
                 else None
             )
+            priority = rng.choices((1, 2, 3, 4), weights=(20, 55, 20, 5))[0]
             yield (
                 start + n,
                 rng.choice(customer_ids),
@@ -282,18 +298,53 @@ def seed_tickets(
                 rng.choice(SUBJECTS),
                 "",
                 status,
-                rng.choices((1, 2, 3, 4), weights=(20, 55, 20, 5))[0],
+                priority,
                 rng.choice(assignees) if rng.random() < 0.7 else None,
                 None,
                 stamp(created),
                 closed or stamp(created),
                 closed,
+                1,
+                *_sla_columns(rng, created, status, targets.get(priority), stamp),
             )
 
     insert_rows(Ticket._meta.db_table, TICKET_COLUMNS, rows(), model=Ticket)
     if history:
         _copy_to_history(Ticket, start)
     return count
+
+
+def _sla_targets() -> dict[int, tuple[timedelta, timedelta]]:
+    return {
+        p.priority: (p.first_response, p.resolution) for p in SlaPolicy.objects.all()
+    }
+
+
+def _sla_columns(
+    rng: random.Random,
+    created: datetime,
+    status: str,
+    targets: tuple[timedelta, timedelta] | None,
+    stamp: Callable[[datetime], str],
+) -> tuple[str | None, ...]:
+    """First response, waiting since, the SLA clock and due times, as
+    tickets.sla keeps them: done and most pending tickets were answered."""
+    done = status in ("resolved", "closed")
+    answered = done or status == "pending" or rng.random() < 0.4
+    first_response = created + timedelta(minutes=rng.randint(5, 600))
+    first_due, resolution_due = (
+        (created + targets[0], created + targets[1]) if targets else (None, None)
+    )
+    due = None if done else (resolution_due if answered else first_due)
+    return (
+        stamp(first_response) if answered else None,
+        None if answered else stamp(created),
+        stamp(created),
+        stamp(first_response) if status == "pending" else None,
+        stamp(first_due) if first_due else None,
+        stamp(resolution_due) if resolution_due else None,
+        stamp(due) if due else None,
+    )
 
 
 def _ticket_status(rng: random.Random, *, recent: bool) -> str:

@@ -62,7 +62,12 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
+    "rest_framework",
+    "knox",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "customer_flow",
+    "customer_flow.api",
     "customers",
     "tickets",
 ]
@@ -257,6 +262,51 @@ UPLOAD_ENDPOINTS = {
     },
 }
 
+# REST API (customer_flow/api, docs/api.md) ------------------------------------------
+# Tokens: django-rest-knox, stored as SHA-512 digests, sent as "Authorization:
+# Bearer cf_...". They last until revoked unless API_TOKEN_TTL_DAYS is set.
+KNOX_TOKEN_MODEL = "api.ApiToken"
+_token_days = int(os.environ.get("API_TOKEN_TTL_DAYS", "0"))
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "AUTH_HEADER_PREFIX": "Bearer",
+    "TOKEN_PREFIX": "cf_",
+    "TOKEN_TTL": timedelta(days=_token_days) if _token_days else None,
+}
+API_PAGE_SIZE = int(os.environ.get("API_PAGE_SIZE", "100"))
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "customer_flow.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["customer_flow.api.permissions.ModelPermissions"],
+    "DEFAULT_PAGINATION_CLASS": "customer_flow.api.pagination.IdCursorPagination",
+    "PAGE_SIZE": API_PAGE_SIZE,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "customer_flow.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["customer_flow.api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": os.environ.get("API_THROTTLE_RATE", "600/minute"),
+    },
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Customer Flow API",
+    "DESCRIPTION": "Customers, tickets, ticket types and imports. See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}
+
 # Email ----------------------------------------------------------------------------
 # EMAIL_URL (parsed by django-environ: smtp://, smtp+tls://, smtp+ssl://,
 # consolemail://, filemail://) or the separate EMAIL_* variables. With neither,
@@ -299,6 +349,9 @@ EMAIL_RETRY_DELAYS = [
 # A reply claimed by a worker longer than this ago and not finished: the worker
 # died mid-send; staff decide whether to send it again (see README).
 EMAIL_SEND_STALLED_AFTER = int(os.environ.get("EMAIL_SEND_STALLED_AFTER", "900"))
+
+# SLA: a ticket due within this many minutes counts as "breaching soon".
+SLA_BREACHING_SOON_MINUTES = int(os.environ.get("SLA_BREACHING_SOON_MINUTES", "120"))
 
 # Inbound email (manage.py receive_email) ----------------------------------------
 # Mail from an unknown address: "create" a customer, or "hold" it in a list.
@@ -353,6 +406,9 @@ STORAGES = {
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# Between preview and confirm, an admin upload waits under a random name in the
+# media storage, reachable only by the user who uploaded it (not in /tmp).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "customer_flow.import_export_admin.AdminUploadStorage"
 
 # Background jobs (Django's tasks API, backported by django-tasks): stored in the
 # database and run by `manage.py db_worker` processes (`make run` starts them with

@@ -105,7 +105,8 @@ class CustomerSearchForm(forms.Form):
     q = forms.CharField(
         label="Search customers",
         required=False,
-        help_text="ID, or the start of a name, surname, email or phone number.",
+        help_text="ID, a name or any word of it, the start of an email or @domain, "
+        "or a phone number's first or last digits. Case and accents don't matter.",
         widget=forms.TextInput(
             attrs={"type": "search", "autocomplete": "off", "data-search": ""}
         ),
@@ -115,18 +116,20 @@ class CustomerSearchForm(forms.Form):
         required=False,
     )
     sort = forms.ChoiceField(
-        choices=[(key, key) for key in search.ORDERINGS], required=False
+        choices=[(key, key) for key in [search.RELEVANCE, *search.ORDERINGS]],
+        required=False,
     )
 
     def values(self) -> tuple[str, str, str]:
         """(search text, status, sort); a bad value falls back to its default."""
         self.is_valid()
         data = self.cleaned_data  # only the fields that were valid
-        return (
-            (data.get("q") or "")[:SEARCH_MAX_LENGTH],
-            data.get("status") or "active",
-            data.get("sort") or "id",
-        )
+        text = (data.get("q") or "")[:SEARCH_MAX_LENGTH]
+        default = search.RELEVANCE if text.strip() else "id"
+        sort = data.get("sort") or default
+        if sort == search.RELEVANCE and not text.strip():
+            sort = "id"
+        return text, data.get("status") or "active", sort
 
 
 ENCODINGS = [

@@ -34,9 +34,8 @@ def is_htmx(request: HttpRequest) -> bool:
 def customer_list(request: HttpRequest) -> HttpResponse:
     form = CustomerSearchForm(request.GET)
     text, status, sort = form.values()
-    found = search.find(
-        Customer.objects.with_status(status), text, order_by=search.ORDERINGS[sort]
-    )
+    order_by = None if sort == search.RELEVANCE else search.ORDERINGS[sort]
+    found = search.find(Customer.objects.with_status(status), text, order_by=order_by)
     partial = is_htmx(request)
     context = {
         "form": form,

@@ -9,7 +9,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from customer_flow.import_export_admin import ImporterAdminMixin
 from customer_flow.lib.http import AuthenticatedHttpRequest
-from tickets.models import Ticket, TicketComment, TicketType
+from tickets import sla
+from tickets.models import SlaPolicy, Ticket, TicketComment, TicketType
 from tickets.resources import TicketTypeResource, TicketTypesFile
 
 
@@ -108,3 +109,15 @@ class TicketCommentAdmin(admin.ModelAdmin):
 def _signed_in(request: HttpRequest) -> AuthenticatedHttpRequest:
     # The admin lets only signed-in staff this far.
     return cast(AuthenticatedHttpRequest, request)
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = ["priority", "first_response_hours", "resolution_hours"]
+
+    def save_model(
+        self, request: HttpRequest, obj: SlaPolicy, form: Any, change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        # Open tickets of this priority follow the new targets at once.
+        sla.refresh_due_times(Ticket.objects.open().filter(priority=obj.priority))

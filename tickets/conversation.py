@@ -4,7 +4,7 @@ come through here.
 
 ``reply_sent`` and ``customer_message_received`` are the one place where the
 conversation tells the ticket about itself (first response, reopening, waiting
-since): the queue's SLA code hooks in there.
+since), through the Ticket's methods; the SLA due times follow (tickets.sla).
 """
 
 from __future__ import annotations
@@ -127,18 +127,16 @@ def ticket_assigned(
 
 
 def reply_sent(comment: TicketComment) -> None:
-    """A reply reached the mail server: the first one is the first response.
-
-    The time recorded is when the agent replied; it is set once and never
-    changed (the update only matches a ticket that has none yet).
-    """
-    Ticket.objects.filter(pk=comment.ticket_id, first_response_at__isnull=True).update(
-        first_response_at=comment.created_at
-    )
+    """A reply reached the mail server: the first one is the first response (the
+    SLA's first-response clock stops at the time the agent replied, set once),
+    and the customer is no longer waiting."""
+    ticket = Ticket.objects.select_for_update().get(pk=comment.ticket_id)
+    ticket.record_reply(comment.created_at)
 
 
 def reply_failed(comment: TicketComment) -> None:
-    """Tell the author their reply was not sent."""
+    """Tell the author their reply was not sent. The SLA clocks keep running: only
+    a reply that went out counts as a response."""
     if comment.author is not None:
         notify.users(
             [comment.author],
@@ -153,9 +151,11 @@ def customer_message_received(comment: TicketComment) -> None:
     closed or pending ticket and notifies the assignee, or the team."""
     ticket = Ticket.objects.select_for_update().get(pk=comment.ticket_id)
     if ticket.status != Ticket.Status.OPEN:
+        # Reopening restarts a paused SLA clock (Ticket.save keeps it in step).
         ticket.set_status(Ticket.Status.OPEN)
         ticket._change_reason = "The customer replied by email"  # type: ignore[attr-defined]
         ticket.save()
+    ticket.record_customer_message(comment.created_at)
     recipients = [ticket.assignee] if ticket.assignee else notify.team()
     notify.users(
         recipients,

@@ -4,16 +4,23 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core import signing
 from django.db.models import Q, QuerySet
+from django.http import QueryDict
+from django.utils.translation import ngettext
 
+from customer_flow.lib.users import display_name
 from tickets.models import Ticket, TicketQuerySet, TicketType
+from tickets.queue import DEFAULT_SORT, SORTS
+from tickets.services import TicketConflict
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
-def assignable_users() -> QuerySet[User]:
-    """Active users who may work tickets: admins and those who can change them."""
+def assignable_users(*, also: int | None = None) -> QuerySet[User]:
+    """Active users who hold the ticket permissions (through a group or their own),
+    plus user ``also`` (a ticket's current assignee, whoever they are)."""
     can_change = Q(
         groups__permissions__codename="change_ticket",
         groups__permissions__content_type__app_label="tickets",
@@ -21,14 +28,16 @@ def assignable_users() -> QuerySet[User]:
         user_permissions__codename="change_ticket",
         user_permissions__content_type__app_label="tickets",
     )
-    users = get_user_model().objects.filter(is_active=True)
-    ids = users.filter(can_change | Q(is_superuser=True)).values("pk")
-    return users.filter(pk__in=ids).order_by("username")
+    users = get_user_model().objects.all()
+    ids = users.filter(can_change, is_active=True).values("pk")
+    return users.filter(Q(pk__in=ids) | Q(pk=also)).order_by(
+        "first_name", "last_name", "username"
+    )
 
 
 class AssigneeField(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
-        return obj.get_full_name() or obj.get_username()
+        return display_name(obj)
 
 
 class TicketForm(forms.ModelForm):
@@ -50,17 +59,32 @@ class TicketForm(forms.ModelForm):
 
 
 class TicketChangeForm(forms.ModelForm):
-    """Status, priority and assignee, changed from the ticket page."""
+    """Status, priority, type and assignee, changed from the ticket page.
+
+    ``version`` is the version the person started from and ``seen`` a signed copy
+    of the values they saw: a stale save is merged field by field against them.
+    """
 
     assignee = AssigneeField(queryset=None, required=False, empty_label="Unassigned")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Ticket
-        fields = ["status", "priority", "assignee"]
+        fields = ["status", "priority", "ticket_type", "assignee"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(AssigneeField, self.fields["assignee"]).queryset = assignable_users()
+        ticket = self.instance
+        assignee = cast(AssigneeField, self.fields["assignee"])
+        assignee.queryset = assignable_users(also=ticket.assignee_id)
+        ticket_type = cast(forms.ModelChoiceField, self.fields["ticket_type"])
+        ticket_type.queryset = TicketType.objects.filter(
+            Q(active=True) | Q(pk=ticket.ticket_type_id)
+        )
+        if not self.is_bound:
+            self.initial["version"] = ticket.version
+            self.initial["seen"] = sign_values(ticket.editable_values())
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -70,9 +94,51 @@ class TicketChangeForm(forms.ModelForm):
             self.instance.set_status(cleaned["status"])
         return cleaned
 
-    def save(self, commit: bool = True) -> Ticket:
-        self.instance.change(**self.cleaned_data)
-        return self.instance
+    def values(self) -> dict[str, Any]:
+        """The submitted values, named as Ticket.EDITABLE names them."""
+        data = self.cleaned_data
+        return {
+            "status": data["status"],
+            "priority": data["priority"],
+            "assignee_id": data["assignee"].pk if data["assignee"] else None,
+            "ticket_type_id": data["ticket_type"].pk,
+        }
+
+    def seen_values(self) -> dict[str, Any]:
+        return unsign_values(self.cleaned_data.get("seen") or "")
+
+    def refuse_conflict(self, conflict: TicketConflict, changed_by: str) -> None:
+        """Keep the person's input and rebase it on the saved version: saving again
+        keeps theirs for the conflicting fields and the colleague's for the rest."""
+        current = conflict.current
+        data = cast(QueryDict, self.data).copy()  # bound to request.POST
+        data["version"] = str(current.version)
+        data["seen"] = sign_values(current.editable_values())
+        for name, value in conflict.merge.values.items():
+            data[name.removesuffix("_id")] = "" if value is None else str(value)
+        self.data = data
+        self.add_error(
+            None,
+            f"{changed_by} changed the same "
+            + ngettext("field", "fields", len(conflict.conflicts))
+            + " while you were editing: compare below, then save again to keep "
+            "your choice. Nothing was saved yet.",
+        )
+
+
+_SALT = "tickets.change.seen"
+
+
+def sign_values(values: dict[str, Any]) -> str:
+    return signing.dumps(values, salt=_SALT)
+
+
+def unsign_values(token: str) -> dict[str, Any]:
+    try:
+        values = signing.loads(token, salt=_SALT)
+    except signing.BadSignature:
+        return {}
+    return values if isinstance(values, dict) else {}
 
 
 STATUS_FILTER = (
@@ -106,14 +172,32 @@ class TicketFilterForm(forms.Form):
         label="Customer ID",
         widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 10}),
     )
+    sla = forms.ChoiceField(
+        choices=[("", "Any"), ("overdue", "Overdue"), ("soon", "Breaching soon")],
+        required=False,
+        label="SLA",
+    )
+    sort = forms.ChoiceField(
+        choices=[
+            (sign + key, label + (" (reversed)" if sign else ""))
+            for key, (label, _fields) in SORTS.items()
+            for sign in ("", "-")
+        ],
+        required=False,
+        widget=forms.HiddenInput,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Whoever the chosen user is (left the team, never in it), their tickets
+        # can be found.
+        value = str(self.data.get("assignee", ""))
+        chosen = int(value) if value.isdigit() and len(value) < 19 else None
         cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", "Anyone"),
             ("me", "Me"),
             ("none", "Unassigned"),
-        ] + [(str(u.pk), u.get_username()) for u in assignable_users()]
+        ] + [(str(u.pk), display_name(u)) for u in assignable_users(also=chosen)]
 
     def filter(self, tickets: TicketQuerySet, user: User) -> TicketQuerySet:
         self.is_valid()
@@ -126,4 +210,10 @@ class TicketFilterForm(forms.Form):
             tickets = tickets.filter(priority=data["priority"])
         if data.get("customer"):
             tickets = tickets.filter(customer_id=data["customer"])
-        return tickets
+        tickets = tickets.with_sla(data.get("sla") or "")
+        return tickets.sorted_by(self.chosen_sort())
+
+    def chosen_sort(self) -> str:
+        if self.is_valid() or "sort" not in self.errors:
+            return self.cleaned_data.get("sort") or DEFAULT_SORT
+        return DEFAULT_SORT

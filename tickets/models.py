@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import TYPE_CHECKING
+import unicodedata
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -11,10 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-if TYPE_CHECKING:
-    from django.contrib.auth.models import User
-
-    from customers.models import Customer
+from tickets import sla
+from tickets.queue import TicketQuerySet
 
 validate_type_code = RegexValidator(
     r"^[1-9][0-9]{0,8}\Z",
@@ -62,43 +61,11 @@ class TicketType(models.Model):
     def __str__(self) -> str:
         return self.name
 
-
-class TicketQuerySet(models.QuerySet["Ticket"]):
-    def open(self) -> TicketQuerySet:
-        """Open and pending tickets.
-
-        Written as "not closed": the check constraint ticket_closed_at_matches_status
-        makes the two the same, and ``closed_at IS NULL`` is the condition of the
-        partial queue indexes, which SQLite then uses with or without statistics
-        (``status IN (...)`` would compete with ticket_queue_idx and need them).
-        """
-        return self.filter(closed_at__isnull=True)
-
-    def for_customer(self, customer: Customer) -> TicketQuerySet:
-        return self.filter(customer=customer)
-
-    def order_by_open_first(self) -> TicketQuerySet:
-        """Open and pending first, then the rest; newest first within each."""
-        done = models.Case(models.When(closed_at__isnull=True, then=0), default=1)
-        return self.alias(done=done).order_by("done", "-created_at", "-id")
-
-    def for_assignee(self, assignee: str, user: User) -> TicketQuerySet:
-        """``me``, ``none`` (unassigned) or a user's ID; anything else: everyone."""
-        if assignee == "me":
-            return self.filter(assignee=user)
-        if assignee == "none":
-            return self.filter(assignee__isnull=True)
-        if assignee.isdigit():
-            return self.filter(assignee_id=int(assignee))
-        return self
-
-    def with_status(self, status: str) -> TicketQuerySet:
-        """``queue`` (open and pending), one status, or ``all``."""
-        if status == "queue":
-            return self.open()
-        if status in Ticket.Status.values:
-            return self.filter(status=status)
-        return self
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Composed (NFC), so the case-insensitive unique name sees é typed as
+        # e + ◌́ as the same é, as the importer does.
+        self.name = unicodedata.normalize("NFC", self.name)
+        super().save(*args, **kwargs)
 
 
 class Ticket(models.Model):
@@ -117,6 +84,8 @@ class Ticket(models.Model):
 
     OPEN_STATUSES = (Status.OPEN, Status.PENDING)
     DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
+    # Changed from the ticket page and by bulk actions (attribute names).
+    EDITABLE = ("status", "priority", "assignee_id", "ticket_type_id")
 
     customer = models.ForeignKey(
         "customers.Customer",
@@ -163,9 +132,45 @@ class Ticket(models.Model):
         editable=False,
         help_text="When the first public reply was sent to the customer (for SLAs).",
     )
+    version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="Raised on every save by a person; a stale save is merged.",
+    )
+    waiting_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the customer's latest unanswered message came (or the "
+        "ticket was opened); cleared by a reply.",
+    )
+    # SLA (see tickets.sla): the clock's start, moved on by every pause.
+    sla_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_paused_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Set while pending."
+    )
+    first_response_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    due_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The next unmet SLA target; empty once resolved.",
+    )
 
     objects = TicketQuerySet.as_manager()
-    history = HistoricalRecords()
+    # Bookkeeping that follows from other fields is not history.
+    history = HistoricalRecords(
+        excluded_fields=[
+            "version",
+            "waiting_since",
+            "sla_started_at",
+            "sla_paused_at",
+            "first_response_due_at",
+            "resolution_due_at",
+            "due_at",
+        ]
+    )
 
     class Meta:
         ordering = ["-priority", "created_at", "id"]
@@ -214,11 +219,33 @@ class Ticket(models.Model):
             # The queue with any status.
             models.Index(fields=["-priority", "created_at"], name="ticket_age_idx"),
             models.Index(fields=["customer", "status"], name="ticket_customer_idx"),
+            models.Index(fields=["updated_at", "id"], name="ticket_updated_idx"),
+            # The queue's other orders, open tickets only (see tickets.queue).
+            *[
+                models.Index(
+                    fields=[field, "id"],
+                    name=f"ticket_open_{field.split('_')[0]}_idx",
+                    condition=models.Q(closed_at__isnull=True),
+                )
+                for field in ("updated_at", "created_at", "due_at", "waiting_since")
+            ],
             models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
         ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.subject}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The version lets a form notice that someone saved in between; saves of
+        # bookkeeping fields only (update_fields without "version") keep it.
+        fields = kwargs.get("update_fields")
+        if fields is None:
+            if self._state.adding:
+                self.waiting_since = self.waiting_since or timezone.now()
+            sla.refresh(self)
+        if not self._state.adding and (fields is None or "version" in fields):
+            self.version += 1
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("tickets:detail", args=[self.pk])
@@ -227,12 +254,36 @@ class Ticket(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
-    def change(self, *, status: str, priority: int, assignee: User | None) -> None:
-        """Change what staff change on the ticket page; closed_at follows status."""
-        self.set_status(status)
-        self.priority = priority
-        self.assignee = assignee
+    def editable_values(self) -> dict[str, Any]:
+        """What staff change on the ticket page, as a stale save merges it."""
+        return {name: getattr(self, name) for name in self.EDITABLE}
+
+    def change(self, **values: Any) -> None:
+        """Change some of ``EDITABLE``; closed_at follows status."""
+        if "status" in values:
+            self.set_status(values.pop("status"))
+        for name, value in values.items():
+            setattr(self, name, value)
         self.save()
+
+    @property
+    def sla_state(self) -> str:
+        return sla.state(self)
+
+    def record_reply(self, sent_at: datetime) -> None:
+        """A public reply went out: the first one stops the first-response clock,
+        and the customer is no longer waiting. Bookkeeping: the version stays."""
+        if self.first_response_at is None:
+            self.first_response_at = sent_at
+        self.waiting_since = None
+        self.due_at = sla.next_due(self)
+        self.save(update_fields=["first_response_at", "waiting_since", "due_at"])
+
+    def record_customer_message(self, received_at: datetime) -> None:
+        """The customer wrote: they wait from their oldest unanswered message."""
+        if self.waiting_since is None:
+            self.waiting_since = received_at
+            self.save(update_fields=["waiting_since"])
 
     def set_status(self, status: str) -> None:
         """Set the status; closing stamps closed_at and reopening clears it."""
@@ -243,126 +294,13 @@ class Ticket(models.Model):
             self.closed_at = None
 
 
-class TicketCommentQuerySet(models.QuerySet):
-    def public(self) -> TicketCommentQuerySet:
-        """What the customer and the agents said to each other (no notes)."""
-        return self.exclude(kind=TicketComment.Kind.NOTE)
-
-    def for_customer(self, customer: object) -> TicketCommentQuerySet:
-        return self.filter(ticket__customer=customer)
-
-    def with_message_ids(self, ids: list[str]) -> TicketCommentQuerySet:
-        """Messages with these Message-IDs, through the partial unique index: the
-        query must repeat the index's condition or SQLite scans the table."""
-        return self.exclude(message_id="").filter(message_id__in=ids)
-
-
-class TicketComment(models.Model):
-    """One entry of a ticket's conversation: an internal note, a reply sent to
-    the customer by email, or a message received from them."""
-
-    class Kind(models.TextChoices):
-        NOTE = "note", "Internal note"
-        REPLY = "reply", "Reply to customer"
-        INBOUND = "inbound", "Message from customer"
-
-    class SendState(models.TextChoices):
-        NONE = "", "Not sent by email"
-        QUEUED = "queued", "Waiting to be sent"
-        SENDING = "sending", "Being sent"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Not sent"
-
-    ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, related_name="comments"
-    )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    kind = models.CharField(max_length=10, choices=Kind, default=Kind.NOTE)
-    body = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    # Email: who it came from / went to, and how it threads.
-    from_address = models.CharField(max_length=254, blank=True)
-    to_address = models.CharField(max_length=254, blank=True)
-    message_id = models.CharField(
-        max_length=255,
-        blank=True,
-        help_text="The email's Message-ID (without < >); unique when set.",
-    )
-    in_reply_to = models.CharField(max_length=255, blank=True)
-    references = models.TextField(blank=True, help_text="Message-IDs, one per line.")
-    automatic = models.CharField(
-        max_length=100,
-        blank=True,
-        help_text="Why an inbound message was judged automatic (auto-reply, "
-        "bounce); such messages never reopen a ticket or notify anyone.",
-    )
-    # Sending a reply (see tickets.outbound for the states and why).
-    send_state = models.CharField(
-        max_length=10, choices=SendState, default=SendState.NONE, blank=True
-    )
-    send_attempts = models.PositiveSmallIntegerField(default=0)
-    send_error = models.TextField(blank=True)
-    send_started_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    mentions = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="+"
-    )
-
-    objects = TicketCommentQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        verbose_name = "comment"
-        permissions = [("reply_ticketcomment", "Can reply to customers by email")]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["message_id"],
-                condition=~models.Q(message_id=""),
-                name="ticketcomment_message_id_unique",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(kind__in=["note", "reply", "inbound"]),
-                name="ticketcomment_kind_valid",
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["ticket", "created_at"], name="comment_ticket_idx"),
-            models.Index(fields=["created_at"], name="comment_created_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} on #{self.ticket_id} by {self.author}"
-
-    @property
-    def is_note(self) -> bool:
-        return self.kind == self.Kind.NOTE
-
-    @property
-    def can_send_again(self) -> bool:
-        """A reply that failed, or whose sender stopped midway (see outbound)."""
-        return self.kind == self.Kind.REPLY and (
-            self.send_state == self.SendState.FAILED or self.is_stalled
-        )
-
-    @property
-    def is_stalled(self) -> bool:
-        """Claimed for sending long ago and never finished: a worker died."""
-        if self.send_state != self.SendState.SENDING or not self.send_started_at:
-            return False
-        limit = timedelta(seconds=settings.EMAIL_SEND_STALLED_AFTER)
-        return timezone.now() - self.send_started_at > limit
-
-    def reference_ids(self) -> list[str]:
-        return [line for line in self.references.splitlines() if line]
-
-
 # Models kept in their own modules; imported here so Django registers them.
 from tickets.attachments import Attachment  # noqa: E402
 from tickets.canned import CannedReply  # noqa: E402
+from tickets.comments import TicketComment  # noqa: E402
 from tickets.inbound_models import HeldEmail  # noqa: E402
 from tickets.notifications import Notification, NotificationSettings  # noqa: E402
+from tickets.sla import SlaPolicy  # noqa: E402
 
 __all__ = [
     "Attachment",
@@ -370,6 +308,7 @@ __all__ = [
     "HeldEmail",
     "Notification",
     "NotificationSettings",
+    "SlaPolicy",
     "Ticket",
     "TicketComment",
     "TicketType",

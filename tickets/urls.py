@@ -20,6 +20,7 @@ urlpatterns = [
         name="type_import_apply",
     ),
     path("types/export/", type_import_views.type_export, name="type_export"),
+    path("new/", views.ticket_new, name="new"),
     path("new/<int:customer_pk>/", views.ticket_create, name="create"),
     path("<int:pk>/", views.ticket_detail, name="detail"),
     path("<int:pk>/reply/", conversation_views.ticket_reply, name="reply"),

@@ -1,19 +1,27 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from customer_flow.lib.http import AuthenticatedHttpRequest
 from customer_flow.lib.paging import CappedList, paginate
+from customers import search
+from customers.forms import SEARCH_MAX_LENGTH
 from customers.models import Customer
-from tickets import conversation
+from customers.views import is_htmx
+from tickets import conversation, services
 from tickets.conversation_forms import NoteForm, ReplyForm
 from tickets.forms import TicketChangeForm, TicketFilterForm, TicketForm
 from tickets.models import Ticket, TicketQuerySet, TicketType
+from tickets.queue import SORTS
 from tickets.timeline import timeline_page
 
 
@@ -25,7 +33,41 @@ def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         CappedList.of(tickets.select_related("customer", "ticket_type", "assignee")),
     )
-    return render(request, "tickets/ticket_list.html", {"form": form, "page": page})
+    sort = form.chosen_sort()
+    label = SORTS[sort.removeprefix("-")][0].lower()
+    context = {
+        "form": form,
+        "page": page,
+        "sort": sort,
+        "sort_label": label + (" (reversed)" if sort.startswith("-") else ""),
+    }
+    return render(request, "tickets/ticket_list.html", context)
+
+
+@permission_required("tickets.add_ticket", raise_exception=True)
+@permission_required("customers.view_customer", raise_exception=True)
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    """The queue's "New ticket": pick the customer (searched as in the customer
+    list), then open the ticket on the usual form."""
+    text = " ".join(str(request.GET.get("q", ""))[:SEARCH_MAX_LENGTH].split())
+    found = (
+        search.find(
+            Customer.objects.with_status("active"),
+            text,
+            order_by=search.ORDERINGS["name"],
+        )
+        if text
+        else None
+    )
+    context = {"q": text, "customers": found[:PICKER_ROWS] if found else []}
+    partial = is_htmx(request)
+    template = "tickets/_customer_picks.html" if partial else "tickets/ticket_new.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+PICKER_ROWS = 20
 
 
 @permission_required("tickets.add_ticket", raise_exception=True)
@@ -62,12 +104,68 @@ def ticket_change(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = TicketChangeForm(request.POST, instance=Ticket.objects.get(pk=pk))
     if not form.is_valid():
         return ticket_page(request, ticket, change_form=form)
-    form.save()
+    try:
+        update = services.ticket_update(
+            ticket=ticket,
+            seen=form.seen_values(),
+            values=form.values(),
+            expected_version=form.cleaned_data["version"],
+            user=request.user,
+        )
+    except services.TicketConflict as conflict:
+        last = services.last_change(conflict.current)
+        form.refuse_conflict(conflict, last.who if last else "Someone")
+        fresh = get_object_or_404(tickets_for_page(), pk=pk)
+        return ticket_page(
+            request, fresh, change_form=form, conflicts=conflict_rows(form, conflict)
+        )
+    if update.unchanged:
+        messages.info(request, "Nothing changed, so nothing was saved.")
+        return redirect(ticket)
     conversation.ticket_assigned(
-        ticket=form.instance, previous_assignee_id=ticket.assignee_id, by=request.user
+        ticket=update.ticket,
+        previous_assignee_id=update.previous_assignee_id,
+        by=request.user,
     )
-    messages.success(request, f"Ticket {ticket} updated.")
+    messages.success(request, saved_message(update, form))
     return redirect(ticket)
+
+
+def saved_message(update: services.TicketUpdate, form: TicketChangeForm) -> str:
+    text = f"Ticket {update.ticket} updated."
+    last = update.colleague
+    if update.kept_theirs:
+        labels = ", ".join(field_label(form, name) for name in update.kept_theirs)
+        text += (
+            f" {last.who if last else 'Someone'} updated this ticket "
+            f"{timesince(last.when) if last else 'meanwhile'} ago; "
+            f"their change to {labels} is kept."
+        )
+    return text
+
+
+def field_label(form: TicketChangeForm, name: str) -> str:
+    return str(form[name.removesuffix("_id")].label)
+
+
+def conflict_rows(
+    form: TicketChangeForm, conflict: services.TicketConflict
+) -> list[tuple[str, str, str]]:
+    """Label, your value, their value: each true conflict side by side."""
+    rows = []
+    for item in conflict.conflicts:
+        bound = form[item.field.removesuffix("_id")]
+        choices = cast(list[tuple[Any, str]], bound.field.choices)  # type: ignore[attr-defined]
+        labels = {getattr(k, "value", k): str(v) for k, v in choices}
+        labels[None] = labels.get("", "—")
+        rows.append(
+            (
+                str(bound.label),
+                labels.get(item.mine, str(item.mine)),
+                labels.get(item.theirs, str(item.theirs)),
+            )
+        )
+    return rows
 
 
 @permission_required("tickets.view_tickettype", raise_exception=True)
@@ -89,6 +187,7 @@ def ticket_page(
     reply_form: ReplyForm | None = None,
     note_form: NoteForm | None = None,
     change_form: TicketChangeForm | None = None,
+    conflicts: list[tuple[str, str, str]] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """The ticket page; a refused form comes back with its errors."""
@@ -99,5 +198,7 @@ def ticket_page(
         "note_form": note_form or NoteForm(),
         "change_form": change_form or TicketChangeForm(instance=ticket),
         "attachment_limit": settings.ATTACHMENT_MAX_BYTES,
+        "conflicts": conflicts or [],
+        "last_change": services.last_change(ticket),
     }
     return render(request, "tickets/ticket_detail.html", context, status=status)

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.db.models import Field, ForeignKey, Model, QuerySet
 
+from customer_flow.lib.users import display_name
+
 # Bookkeeping columns that change on every save and say nothing to a person.
 IGNORED = {"updated_at", "created_at", "closed_at", "version"}
 KINDS = {"+": "created", "~": "changed", "-": "deleted"}
@@ -47,10 +49,11 @@ def entries(history: QuerySet[Any], *, limit: int = 20) -> list[Entry]:
         ]
     )
     model = history.model
+    kept = {f.attname for f in model._meta.concrete_fields}  # not excluded_fields
     fields = [
         f
         for f in model.instance_type._meta.concrete_fields
-        if f.name not in IGNORED and not f.primary_key
+        if f.name not in IGNORED and not f.primary_key and f.attname in kept
     ]
     labels = _related_labels(fields, records)
     result = []
@@ -75,7 +78,7 @@ def entries(history: QuerySet[Any], *, limit: int = 20) -> list[Entry]:
         result.append(
             Entry(
                 when=newer.history_date,
-                who=user.get_username() if user else "system",
+                who=display_name(user, nobody="system"),
                 kind=kind,
                 changes=changes,
                 untracked=older is None and newer.history_type == "~",

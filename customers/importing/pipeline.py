@@ -25,6 +25,7 @@ from customer_flow.lib.sqlite_scans import unmapped
 from customers.importing.batches import BatchOutdated, apply_batch, record_batch
 from customers.importing.columns import error_order, map_header
 from customers.importing.csv_reading import CsvTable, read_csv
+from customers.importing.id_range import refuse_id_overflow
 from customers.importing.matching import load_snapshot, plan_changes
 from customers.importing.report import (
     ImportReport,
@@ -245,7 +246,7 @@ def _compare(
     del snapshot
     progress("matching", table.num_rows, table.num_rows)
     report.warnings.extend(warnings)
-    errors = table.errors + validated.errors + db_errors
+    errors = table.errors + validated.errors + db_errors + refuse_id_overflow(plan)
     errors.sort(key=error_order)
     report.errors = errors
     _collect_rejected(report, table, errors)

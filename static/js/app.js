@@ -40,7 +40,12 @@
     Array.prototype.forEach.call(tables, function (table) {
       var heads = Array.prototype.map.call(
         table.querySelectorAll("thead th"),
-        function (th) { return th.textContent.trim(); }
+        function (th) {
+          // The heading's words, without a sort mark (hidden from readers too).
+          var mark = th.querySelector("[aria-hidden]");
+          var text = th.textContent;
+          return (mark ? text.replace(mark.textContent, "") : text).trim();
+        }
       );
       Array.prototype.forEach.call(table.querySelectorAll("tbody tr"), function (row) {
         Array.prototype.forEach.call(row.children, function (cell, index) {

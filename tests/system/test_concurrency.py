@@ -11,6 +11,7 @@ from customers.importing import import_customers
 from customers.models import Customer
 from customers.services import EditConflict, customer_update
 from tickets.models import TicketComment
+from tickets.services import TicketConflict, ticket_update
 
 WRITERS = 8
 ROUNDS = 25
@@ -133,3 +134,54 @@ def test_edits_during_an_import_neither_wait_out_nor_get_lost(make_customer, age
     assert len(acknowledged) == WRITERS - 1
     for pk, name in acknowledged.items():
         assert Customer.objects.get(pk=pk).name == name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_parallel_ticket_saves_from_one_version_merge_different_fields(
+    make_ticket, agent, lead
+):
+    ticket = make_ticket()
+    seen = ticket.editable_values()
+    changes = [{"priority": 1}, {"status": "pending"}]
+
+    def save(i: int) -> None:
+        ticket_update(
+            ticket=ticket,
+            seen=seen,
+            values=seen | changes[i],
+            expected_version=1,
+            user=[agent, lead][i],
+        )
+
+    assert _in_threads(save, 2) == []
+    ticket.refresh_from_db()
+    assert (ticket.priority, ticket.status, ticket.version) == (1, "pending", 3)
+    assert ticket.history.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_parallel_ticket_saves_of_one_field_save_one_and_report_the_conflict(
+    make_ticket, agent, lead
+):
+    ticket = make_ticket()
+    seen = ticket.editable_values()
+    outcomes: dict[int, str] = {}
+
+    def save(i: int) -> None:
+        try:
+            ticket_update(
+                ticket=ticket,
+                seen=seen,
+                values=seen | {"priority": 1 + 3 * i},
+                expected_version=1,
+                user=[agent, lead][i],
+            )
+            outcomes[i] = "saved"
+        except TicketConflict:
+            outcomes[i] = "conflict"
+
+    assert _in_threads(save, 2) == []
+    assert sorted(outcomes.values()) == ["conflict", "saved"]
+    winner = next(i for i, outcome in outcomes.items() if outcome == "saved")
+    ticket.refresh_from_db()
+    assert (ticket.priority, ticket.version) == (1 + 3 * winner, 2)

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django import template
 from django.utils import timezone
+
+from customer_flow.lib.users import display_name
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 register = template.Library()
 
@@ -23,3 +29,20 @@ def age(value: datetime | None, now: datetime | None = None) -> str:
         if seconds >= size:
             return f"{seconds // size} {unit}"
     return f"{seconds // 60} min"
+
+
+@register.filter
+def person(user: User | None, nobody: str = "—") -> str:
+    """The one display name of a person: full name, else username."""
+    return display_name(user, nobody=nobody)
+
+
+@register.filter
+def until(value: datetime | None, now: datetime | None = None) -> str:
+    """A due time, compactly: "in 3 h", "2 d late"."""
+    if value is None:
+        return ""
+    now = now or timezone.now()
+    if value >= now:
+        return f"in {age(now, value)}"
+    return f"{age(value, now)} late"

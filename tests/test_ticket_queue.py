@@ -1,0 +1,145 @@
+"""The queue's sorts, columns and New ticket picker (tickets.views, tickets.queue)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tickets.models import Ticket
+from tickets.queue import SORTS
+
+QUEUE = reverse("tickets:list")
+
+
+def subjects(response) -> list[str]:
+    return [t.subject for t in response.context["page"].object_list]
+
+
+@pytest.fixture
+def three(make_ticket, make_customer, agent, lead):
+    now = timezone.now()
+    tickets = [
+        make_ticket(
+            subject="a", priority=1, customer=make_customer(name="Zed"), assignee=lead
+        ),
+        make_ticket(
+            subject="b",
+            priority=4,
+            customer=make_customer(name="amy"),
+            status="pending",
+        ),
+        make_ticket(
+            subject="c", priority=2, customer=make_customer(name="Bob"), assignee=agent
+        ),
+    ]
+    for n, ticket in enumerate(tickets):
+        Ticket.objects.filter(pk=ticket.pk).update(
+            created_at=now - timedelta(days=3 - n),
+            updated_at=now - timedelta(hours=n),
+            due_at=now + timedelta(hours=[5, 1, 3][n]),
+            waiting_since=now - timedelta(hours=[1, 9, 4][n]),
+        )
+    return tickets
+
+
+@pytest.mark.parametrize(
+    "sort,expected",
+    [
+        ("", ["b", "c", "a"]),
+        ("priority", ["b", "c", "a"]),
+        ("-priority", ["a", "c", "b"]),
+        ("updated", ["a", "b", "c"]),
+        ("-updated", ["c", "b", "a"]),
+        ("created", ["c", "b", "a"]),
+        ("due", ["b", "c", "a"]),
+        ("-due", ["a", "c", "b"]),
+        ("waiting", ["b", "c", "a"]),
+        ("status", ["c", "a", "b"]),
+        ("customer", ["b", "c", "a"]),
+        ("-customer", ["a", "c", "b"]),
+        ("assignee", None),
+        ("nonsense", ["b", "c", "a"]),
+    ],
+)
+def test_the_queue_sorts_by_each_column(agent_client, three, sort, expected, agent):
+    agent.first_name = "Agnes"  # before "lead" by display name; unassigned first
+    agent.save()
+    response = agent_client.get(QUEUE, {"sort": sort} if sort else {})
+    assert response.status_code == 200
+    if sort == "assignee":
+        # Unassigned sorts first on SQLite and last on PostgreSQL.
+        assert [s for s in subjects(response) if s != "b"] == ["c", "a"]
+        return
+    assert subjects(response) == expected
+
+
+def test_every_sort_is_offered_as_a_column_header(agent_client, three):
+    text = agent_client.get(QUEUE).text
+    for key in SORTS:
+        assert f"sort={key}" in text or f"sort=-{key}" in text
+    assert 'aria-sort="descending"' in text  # priority, the default
+
+
+def test_the_queue_shows_last_update_waiting_since_and_due_with_badges(
+    agent_client, make_ticket
+):
+    late = make_ticket(subject="late")
+    Ticket.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(hours=2))
+    text = agent_client.get(QUEUE).text
+    for header in ("Last update", "Waiting since", "Due"):
+        assert header in text
+    assert "Overdue" in text and "2 h late" in text
+
+
+def test_sla_filter_lists_overdue_and_breaching_soon(agent_client, make_ticket):
+    late = make_ticket(subject="late")
+    soon = make_ticket(subject="soon")
+    make_ticket(subject="fine")
+    now = timezone.now()
+    Ticket.objects.filter(pk=late.pk).update(due_at=now - timedelta(minutes=5))
+    Ticket.objects.filter(pk=soon.pk).update(due_at=now + timedelta(minutes=5))
+    assert subjects(agent_client.get(QUEUE, {"sla": "overdue"})) == ["late"]
+    assert subjects(agent_client.get(QUEUE, {"sla": "soon"})) == ["soon"]
+
+
+def test_new_ticket_picks_the_customer_by_search(agent_client, make_customer):
+    ada = make_customer(name="Ada Lovelace")
+    make_customer(name="Bob")
+    page = agent_client.get(reverse("tickets:new"))
+    assert page.status_code == 200 and "Type to find" in page.text
+    found = agent_client.get(reverse("tickets:new"), {"q": "lov"})
+    assert reverse("tickets:create", args=[ada.pk]) in found.text
+    assert "Bob" not in found.text
+    partial = agent_client.get(
+        reverse("tickets:new"), {"q": "zzz"}, headers={"HX-Request": "true"}
+    )
+    assert "<html" not in partial.text and "No active customer" in partial.text
+    assert "New ticket" in agent_client.get(QUEUE).text
+
+
+def test_new_ticket_is_forbidden_without_the_permissions(outsider_client):
+    assert outsider_client.get(reverse("tickets:new")).status_code == 403
+
+
+@pytest.mark.parametrize("sort", ["priority", "due", "customer", "assignee"])
+@pytest.mark.parametrize("rows", [2, 60])
+def test_each_sort_runs_a_fixed_number_of_queries(
+    agent_client,
+    make_ticket,
+    make_customer,
+    make_ticket_type,
+    agent,
+    rows,
+    sort,
+    django_assert_max_num_queries,
+):
+    customer, kind = make_customer(), make_ticket_type()
+    for n in range(rows):
+        make_ticket(
+            subject=f"t{n}", customer=customer, ticket_type=kind, assignee=agent
+        )
+    with django_assert_max_num_queries(9):
+        agent_client.get(QUEUE, {"sort": sort})

@@ -1,0 +1,135 @@
+"""The queue: which tickets, in which order (each order read through an index)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
+from django.utils import timezone
+
+from tickets import sla
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from customers.models import Customer
+    from tickets.models import Ticket  # noqa: F401 (named in a string below)
+
+OPEN_STATUSES = ("open", "pending")
+
+# The assignee's display name (customer_flow.lib.users.display_name) in SQL.
+ASSIGNEE_NAME = Lower(
+    Coalesce(
+        NullIf(
+            Trim(
+                Concat(
+                    "assignee__first_name",
+                    models.Value(" "),
+                    "assignee__last_name",
+                    output_field=models.CharField(),
+                )
+            ),
+            models.Value(""),
+        ),
+        "assignee__username",
+    )
+)
+
+# Each order the queue offers, by the ?sort= key: the key sorts the way a person
+# first wants it, "-key" the other way. Each is read in the order of an index
+# (Ticket.Meta.indexes), so the first page of a million open tickets is a range.
+SORTS: dict[str, tuple[str, list[str | models.OrderBy | Lower]]] = {
+    "priority": ("Priority", ["-priority", "created_at", "id"]),
+    "updated": ("Last update", ["-updated_at", "-id"]),
+    "created": ("Opened", ["-created_at", "-id"]),
+    "due": ("Due", ["due_at", "id"]),
+    "waiting": ("Waiting since", ["waiting_since", "id"]),
+    "status": ("Status", ["status", "-priority", "created_at", "id"]),
+    "customer": ("Customer", [Lower("customer__name"), "customer_id", "id"]),
+    "assignee": ("Assignee", [ASSIGNEE_NAME, "id"]),
+}
+DEFAULT_SORT = "priority"
+
+
+def ordering(sort: str) -> list[str | models.OrderBy | Lower]:
+    """The order_by() arguments of a ?sort= value (unknown: the default)."""
+    key = sort.removeprefix("-")
+    if key not in SORTS:
+        key, sort = DEFAULT_SORT, DEFAULT_SORT
+    fields = SORTS[key][1]
+    if not sort.startswith("-"):
+        return list(fields)
+    return [_reverse(f) for f in fields]
+
+
+def _reverse(field: str | models.OrderBy | Lower) -> str | models.OrderBy | Lower:
+    if isinstance(field, str):
+        return field[1:] if field.startswith("-") else "-" + field
+    if isinstance(field, models.OrderBy):
+        return models.OrderBy(field.expression, descending=not field.descending)
+    return field.desc()
+
+
+class TicketQuerySet(models.QuerySet["Ticket"]):
+    def open(self) -> TicketQuerySet:
+        """Open and pending tickets.
+
+        Written as "not closed": the check constraint ticket_closed_at_matches_status
+        makes the two the same, and ``closed_at IS NULL`` is the condition of the
+        partial queue indexes, which SQLite then uses with or without statistics
+        (``status IN (...)`` would compete with ticket_queue_idx and need them).
+        """
+        return self.filter(closed_at__isnull=True)
+
+    def for_customer(self, customer: Customer) -> TicketQuerySet:
+        return self.filter(customer=customer)
+
+    def order_by_open_first(self) -> TicketQuerySet:
+        """Open and pending first, then the rest; newest first within each."""
+        done = models.Case(models.When(closed_at__isnull=True, then=0), default=1)
+        return self.alias(done=done).order_by("done", "-created_at", "-id")
+
+    def for_assignee(self, assignee: str, user: User) -> TicketQuerySet:
+        """``me``, ``none`` (unassigned) or a user's ID; anything else: everyone."""
+        if assignee == "me":
+            return self.filter(assignee=user)
+        if assignee == "none":
+            return self.filter(assignee__isnull=True)
+        if assignee.isdigit():
+            return self.filter(assignee_id=int(assignee))
+        return self
+
+    def overdue(self, now: datetime | None = None) -> TicketQuerySet:
+        """Open tickets past their next SLA target (not those paused as pending)."""
+        now = now or timezone.now()
+        return self.open().filter(due_at__lt=now, sla_paused_at__isnull=True)
+
+    def breaching_soon(self, now: datetime | None = None) -> TicketQuerySet:
+        """Open tickets whose next SLA target falls within the breaching window."""
+        now = now or timezone.now()
+        return self.open().filter(
+            due_at__gte=now,
+            due_at__lt=now + sla.breaching_window(),
+            sla_paused_at__isnull=True,
+        )
+
+    def with_sla(self, state: str) -> TicketQuerySet:
+        """``overdue``, ``soon`` (breaching soon), anything else: all."""
+        if state == "overdue":
+            return self.overdue()
+        if state == "soon":
+            return self.breaching_soon()
+        return self
+
+    def sorted_by(self, sort: str) -> TicketQuerySet:
+        return self.order_by(*ordering(sort))
+
+    def with_status(self, status: str) -> TicketQuerySet:
+        """``queue`` (open and pending), one status, or ``all``."""
+        if status == "queue":
+            return self.open()
+        if status in ("open", "pending", "resolved", "closed"):
+            return self.filter(status=status)
+        return self
