@@ -155,12 +155,14 @@ def batch_progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The progress box, polled by htmx while a job works; once it is done, the
     whole page is loaded again (it has the rows and the buttons)."""
     batch = get_object_or_404(ImportBatch, pk=pk)
+    if not request.headers.get("HX-Request"):
+        return redirect(batch)  # not a page of its own
     response = render(
         request,
         "customers/_batch_progress.html",
         {"batch": batch, "polling": batch.is_busy},
     )
-    if request.headers.get("HX-Request") and not batch.is_busy:
+    if not batch.is_busy:
         response["HX-Refresh"] = "true"
     return response
 

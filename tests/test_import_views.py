@@ -535,6 +535,7 @@ def test_the_progress_box_reloads_the_page_once_the_job_is_done(
     url = reverse("customers:batch_progress", args=[batch.pk])
     response = lead_client.get(url, headers={"HX-Request": "true"})
     assert response["HX-Refresh"] == "true"
+    assert lead_client.get(url).url == batch.get_absolute_url()  # not a page
 
     ImportBatch.objects.filter(pk=batch.pk).update(
         job="apply", job_state="queued", phase=""
