@@ -1,13 +1,19 @@
 """Benchmark the customer import and export (``make bench``).
 
-    python bench/run.py [--rows N] [--database-url URL] [--import-export-rows N]
+    python bench/run.py [--sizes 1000000,3000000,10000000] [--database-url URL]
+                        [--import-export-rows N] [--markdown]
 
-Generates N synthetic rows (default 1,000,000) and, on the same rows and machine,
-times: plain stdlib sqlite3 executemany into an equivalent table with the same
-unique index (the floor); our import into an empty database; the same file again
-(unchanged); a file with 10% of the rows changed; our CSV export against plain
-csv.writer over the same table; and django-import-export's fastest bulk mode.
-Each scenario runs in its own process, so its peak memory (ru_maxrss) is its own.
+For each size (default 1M, 3M and 10M rows on SQLite; 1M and 3M on PostgreSQL)
+it generates synthetic rows and, on the same rows and machine, in the same run,
+times: the stdlib floor (plain sqlite3/psycopg executemany into an equivalent
+table with the same unique email index); the same-schema floor (executemany into
+the app's own customers table with all its indexes, no validation, no history);
+our import into an empty database; the same file again (unchanged); a file with
+10% of the rows changed. At the first size also our CSV export against plain
+csv.writer, and optionally django-import-export's fastest bulk mode. Each
+scenario runs in its own process, so its peak memory (ru_maxrss) is its own. The
+table gives each scenario's ratio (per row) to both floors of the same size and,
+for our imports, its time against the first size's (linearity).
 
 The database is always a throwaway: a SQLite file in a temporary directory, or,
 with a PostgreSQL URL (--database-url or DATABASE_URL), a new database named
@@ -55,8 +61,8 @@ class LockProbe(threading.Thread):
 
 
 class Bench:
-    def __init__(self, rows: int, url: str | None, workdir: Path) -> None:
-        self.rows = rows
+    def __init__(self, url: str | None, workdir: Path) -> None:
+        self.size = 0
         self.workdir = workdir
         self.postgres = bool(url) and url.startswith(("postgres://", "postgresql://"))
         if self.postgres:
@@ -68,7 +74,7 @@ class Bench:
             self.database = workdir / "bench.sqlite3"
             self.template = workdir / "template.sqlite3"
             self.url = f"sqlite:///{self.database}"
-        self.results: dict[str, dict] = {}
+        self.results: dict[tuple[int, str], dict] = {}
 
     def env(self) -> dict[str, str]:
         return {
@@ -135,58 +141,110 @@ class Bench:
         figures = json.loads(done.stdout.strip().splitlines()[-1])
         if prober:
             figures["lock_wait"] = prober.longest
-        self.results[label] = figures
+        self.results[(self.size, label)] = figures
         return figures
 
 
-def report(bench: Bench, floor: str, export_floor: str, ie_label: str | None) -> None:
-    results = bench.results
-    base = results[floor]
-    print()
-    print(
-        f"{'scenario':<44} {'rows':>9} {'seconds':>8} {'rows/s':>10} "
-        f"{'peak MB':>8} {'ratio':>14}"
-    )
-    for label, figures in results.items():
-        rate = figures["rows"] / figures["seconds"] if figures["seconds"] else 0
-        ratio = ""
-        if label == export_floor or label == floor:
-            ratio = "1.00 (floor)"
-        elif label.startswith("export"):
-            ratio = f"{figures['seconds'] / results[export_floor]['seconds']:.2f} x csv"
-        else:
-            # Per row, so a scenario run on fewer rows still compares.
-            per_row = figures["seconds"] / figures["rows"]
-            ratio = f"{per_row / (base['seconds'] / base['rows']):.2f} x floor"
-        print(
-            f"{label:<44} {figures['rows']:>9,} {figures['seconds']:>8.2f} "
-            f"{rate:>10,.0f} {figures['peak_mb']:>8.0f} {ratio:>14}"
+STDLIB_FLOOR = "stdlib floor"
+SCHEMA_FLOOR = "same-schema floor"
+IMPORTS = [
+    ("import new rows (ours)", "new.csv"),
+    ("re-import unchanged (ours)", "new.csv"),
+    ("import with 10% changed (ours)", "changed.csv"),
+]
+
+
+def run_size(bench: Bench, rows: int, *, extras: bool, ie_rows: int) -> None:
+    """Every scenario of one file size, in its own directory of ``bench.workdir``."""
+    directory = bench.workdir / f"rows-{rows}"
+    directory.mkdir()
+    print(f"{rows:,} rows", file=sys.stderr, flush=True)
+    generate = [sys.executable, str(HERE / "data.py"), str(rows), str(directory)]
+    subprocess.run([*generate, str(ie_rows if extras else 0)], check=True)
+    new = str(directory / "new.csv")
+    bench.size = rows
+    if bench.postgres:
+        bench.run(STDLIB_FLOOR, "floor-postgresql", new, bench.url)
+    else:
+        bench.run(STDLIB_FLOOR, "floor-sqlite", new, str(directory / "floor.sqlite3"))
+    bench.fresh()
+    # The same tables and indexes as ours (the app's customers table with its
+    # search indexes), written with executemany: no validation, no history.
+    bench.run(SCHEMA_FLOOR, "floor-app-table", new)
+    bench.fresh()
+    for label, name in IMPORTS:
+        bench.run(label, "import", str(directory / name), probe=True)
+    if extras:
+        bench.run("export: plain csv.writer (floor)", "export-floor", new + ".floor")
+        bench.run("export (ours)", "export", new + ".export")
+        if ie_rows:
+            bench.fresh()
+            label = "django-import-export bulk mode, new rows"
+            bench.run(label, "import-export", str(directory / "ie.csv"))
+    bench.fresh()
+    for path in directory.iterdir():
+        path.unlink()
+
+
+def ratio(figures: dict, floor: dict | None) -> str:
+    if not floor:
+        return ""
+    # Per row, so a scenario run on fewer rows still compares.
+    per_row = figures["seconds"] / figures["rows"]
+    return f"{per_row / (floor['seconds'] / floor['rows']):.2f}"
+
+
+def report(bench: Bench, *, markdown: bool) -> None:
+    """One table: every scenario of every size, with its ratios to both floors
+    of the same size and, for our imports, its time against the smallest size's."""
+    smallest = min(size for size, _label in bench.results)
+    head = ["rows", "scenario", "seconds", "peak MB", "x stdlib", "x schema", "x 1st"]
+    table = []
+    for (size, label), figures in bench.results.items():
+        floors = [
+            bench.results.get((size, floor)) for floor in (STDLIB_FLOOR, SCHEMA_FLOOR)
+        ]
+        first = bench.results.get((smallest, label))
+        growth = ""
+        if first and size != smallest and "(ours)" in label:
+            growth = f"{figures['seconds'] / first['seconds']:.2f}"
+        table.append(
+            [
+                f"{size:,}",
+                label,
+                f"{figures['seconds']:.2f}",
+                f"{figures['peak_mb']:.0f}",
+                *(ratio(figures, floor) for floor in floors),
+                growth,
+            ]
         )
+    if markdown:
+        print("| " + " | ".join(head) + " |")
+        print("|" + "---|" * len(head))
+        for row in table:
+            print("| " + " | ".join(row) + " |")
+    else:
+        print(f"{head[0]:>11} {head[1]:<42} " + " ".join(f"{h:>8}" for h in head[2:]))
+        for row in table:
+            print(f"{row[0]:>11} {row[1]:<42} " + " ".join(f"{c:>8}" for c in row[2:]))
     print()
-    for label, figures in results.items():
+    for (size, label), figures in bench.results.items():
         if figures.get("write_seconds") is not None:
-            line = f"{label}: write transaction {figures['write_seconds']:.2f} s"
-            if "lock_wait" in figures:
-                line += (
-                    f", longest wait of a concurrent writer "
-                    f"{figures['lock_wait']:.2f} s"
-                )
+            seconds, wait = figures["write_seconds"], figures.get("lock_wait")
+            line = f"{size:,} {label}: write transaction {seconds:.2f} s"
+            if wait is not None:
+                line += f", longest wait of a concurrent writer {wait:.2f} s"
             print(line)
-    if ie_label:
-        ours = results["import new rows (ours)"]
-        theirs = results[ie_label]
-        speedup = (theirs["seconds"] / theirs["rows"]) / (
-            ours["seconds"] / ours["rows"]
-        )
-        print(
-            f"ours vs django-import-export bulk mode: {speedup:.1f}x faster per row, "
-            "and ours writes a history row per customer, theirs none"
-        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--sizes",
+        help="Comma-separated row counts (default 1M,3M,10M on SQLite, 1M,3M on "
+        "PostgreSQL).",
+    )
+    parser.add_argument("--rows", type=int, help="One size only (same as --sizes N).")
     parser.add_argument(
         "--database-url",
         default=os.environ.get("DATABASE_URL") or None,
@@ -196,53 +254,34 @@ def main() -> None:
     parser.add_argument(
         "--import-export-rows",
         type=int,
-        help="Rows for the django-import-export scenario (default: --rows); 0 to "
-        "skip it.",
+        default=0,
+        help="Rows for the django-import-export scenario (at the first size; "
+        "default 0: skipped).",
+    )
+    parser.add_argument(
+        "--markdown", action="store_true", help="Print a Markdown table."
     )
     options = parser.parse_args()
     url = options.database_url
     if url and not url.startswith(("postgres://", "postgresql://")):
         url = None  # SQLite: always a temporary file, never the app's database
+    if options.rows:
+        sizes = [options.rows]
+    elif options.sizes:
+        sizes = [int(size) for size in options.sizes.split(",")]
+    else:
+        sizes = [1_000_000, 3_000_000] + ([] if url else [10_000_000])
 
     workdir = Path(tempfile.mkdtemp(prefix="customer-flow-bench-"))
-    bench = Bench(options.rows, url, workdir)
+    bench = Bench(url, workdir)
     kind = "PostgreSQL" if bench.postgres else "SQLite"
-    print(f"Benchmark on {kind}, {options.rows:,} rows, in {workdir}", file=sys.stderr)
+    print(f"Benchmark on {kind}, sizes {sizes}, in {workdir}", file=sys.stderr)
     try:
-        ie_rows = (
-            options.rows
-            if options.import_export_rows is None
-            else options.import_export_rows
-        )
-        generate = [sys.executable, str(HERE / "data.py"), str(options.rows)]
-        subprocess.run([*generate, str(workdir), str(ie_rows)], check=True)
         bench.create()
-
-        if bench.postgres:
-            floor = "psycopg executemany (floor)"
-            bench.run(floor, "floor-postgresql", str(workdir / "new.csv"), bench.url)
-        else:
-            floor = "sqlite3 executemany (floor)"
-            target = str(workdir / "floor.sqlite3")
-            bench.run(floor, "floor-sqlite", str(workdir / "new.csv"), target)
-        bench.fresh()
-        new, changed = str(workdir / "new.csv"), str(workdir / "changed.csv")
-        # For reference: the same executemany into the app's own table, which
-        # carries the search indexes of the staff pages besides the unique email.
-        bench.run("executemany into the app's table", "floor-app-table", new)
-        bench.fresh()
-        bench.run("import new rows (ours)", "import", new, probe=True)
-        bench.run("re-import unchanged (ours)", "import", new, probe=True)
-        bench.run("import with 10% changed (ours)", "import", changed, probe=True)
-        export_floor = "export: plain csv.writer (floor)"
-        bench.run(export_floor, "export-floor", str(workdir / "floor.csv"))
-        bench.run("export (ours)", "export", str(workdir / "export.csv"))
-        ie_label = None
-        if ie_rows:
-            bench.fresh()
-            ie_label = "django-import-export bulk mode, new rows"
-            bench.run(ie_label, "import-export", str(workdir / "ie.csv"))
-        report(bench, floor, export_floor, ie_label)
+        for index, size in enumerate(sizes):
+            ie_rows = min(options.import_export_rows, size)
+            run_size(bench, size, extras=index == 0, ie_rows=ie_rows)
+        report(bench, markdown=options.markdown)
     finally:
         bench.drop()
         shutil.rmtree(workdir, ignore_errors=True)

@@ -90,12 +90,13 @@ def floor_app_table(path: str) -> dict:
         reader = csv.reader(file)
         next(reader)
         now = timezone.now()
-        rows = [(int(i), n, e, p, now, now, 1) for i, n, e, p in reader]
+        rows = [(int(i), n, e, e.lower(), p, now, now, 1) for i, n, e, p in reader]
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(
-            "INSERT INTO customers_customer (id, name, email, phone, created_at,"
-            " updated_at, version) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            "INSERT INTO customers_customer (id, name, email, email_key, phone,"
+            " created_at, updated_at, version)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
             rows,
         )
     return {"seconds": time.perf_counter() - started, "rows": len(rows)}

@@ -6,6 +6,9 @@ written to the temporary directory before the check can refuse the request.
 ``RequestBodyLimitMiddleware`` runs before any view middleware and decides, from the
 URL and the user alone, how large a body may be:
 
+The caller is the session's user or, for the REST API, the user of the
+``Authorization: Bearer`` token (checked here once, reused by the API).
+
 - **Upload endpoints**, for a user holding the endpoint's permission: files are
   stored up to the endpoint's ``max_bytes`` and no further (the view learns it with
   ``upload_too_large(request)`` and explains it on its form).
@@ -35,10 +38,11 @@ from typing import Any, BinaryIO, TypeVar
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import Resolver404, ResolverMatch, resolve
 
+from customer_flow.api.authentication import token_user
 from customer_flow.lib.uploads import LimitedUploadHandler
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
@@ -138,7 +142,18 @@ def _content_length(request: HttpRequest) -> int:
         return 0
 
 
+def _caller(request: HttpRequest) -> Any:
+    """The session's user, or the user of the request's API Bearer token (the
+    API authenticates later, in the view; the token is checked once)."""
+    if request.user.is_authenticated:
+        return request.user
+    return token_user(request) or request.user
+
+
 def _refused(request: HttpRequest, limit: int) -> HttpResponse:
+    if request.path_info.startswith("/api/"):  # programs get the API's error shape
+        detail = f"The request body is larger than {limit} bytes, the limit here."
+        return JsonResponse({"detail": detail}, status=413)
     context = {"limit": limit, "signed_in": request.user.is_authenticated}
     response = TemplateResponse(request, "413.html", context, status=413)
     return response.render()
@@ -160,11 +175,12 @@ class RequestBodyLimitMiddleware:
         if length == 0 and request.method in {"GET", "HEAD", "OPTIONS"}:
             return self.get_response(request)
         policy = self._policy(request)
-        if policy is not None and request.user.has_perm(policy.permission):
+        caller = _caller(request)
+        if policy is not None and caller.has_perm(policy.permission):
             limiter = LimitedUploadHandler(request, limit=policy.limit())
             request.upload_handlers = [limiter, *request.upload_handlers]
             return self.get_response(request)
-        if request.user.is_authenticated:
+        if caller.is_authenticated:
             limit = settings.REQUEST_BODY_MAX_BYTES
         else:
             limit = settings.ANONYMOUS_BODY_MAX_BYTES

@@ -9,19 +9,27 @@ strips a leading ``=``).
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections import defaultdict
 from typing import Any
 
 import tablib
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    PermissionDenied,
+    SuspiciousFileOperation,
+    ValidationError,
+)
 from django.core.files.uploadedfile import UploadedFile
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 from import_export.forms import ImportForm
 from import_export.results import InvalidRow, Result, RowResult
+from import_export.tmp_storages import MediaStorage
 
 from customer_flow.body_limits import upload_too_large
 from customer_flow.lib.formulas import neutralise_formula
@@ -29,6 +37,32 @@ from customers.importing.report import ImportReport
 from tickets.importing import TicketTypeReport
 
 PREVIEW_ROWS = 100
+_UPLOADS_KEY = "admin_import_uploads"
+
+
+class AdminUploadStorage(MediaStorage):
+    """Where the admin keeps an uploaded file between preview and confirm
+    (``IMPORT_EXPORT_TMP_STORAGE_CLASS``): a folder of the media storage that holds
+    nothing else, under a random name the upload got. The library's default
+    reads and then deletes ``/tmp/<any name the form posts>``; here a name that
+    is not such a random name is refused, and ``ImporterAdminMixin`` accepts only
+    names of the signed-in user's own uploads."""
+
+    FOLDER = "admin-imports"
+    name: str | None
+
+    def __init__(self, **kwargs: Any) -> None:
+        name = kwargs.get("name")
+        if name is not None and not re.fullmatch(r"[0-9a-f]{32}", str(name)):
+            raise SuspiciousFileOperation("Not the name of an uploaded import file.")
+        super().__init__(**{**kwargs, "MEDIA_FOLDER": self.FOLDER})
+
+    def save(self, data: bytes | str) -> None:
+        if not self.name:
+            self.name = uuid.uuid4().hex
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        super().save(data)
 
 
 class RawFile(tablib.Dataset):
@@ -106,7 +140,7 @@ class SizeLimitedImportForm(ImportForm):
 
     def clean_import_file(self) -> UploadedFile:
         file = self.cleaned_data["import_file"]
-        limit = settings.IMPORT_UPLOAD_MAX_BYTES
+        limit = settings.ADMIN_IMPORT_MAX_BYTES
         if self.too_large or file.size > limit:
             raise ValidationError(
                 f"This file is larger than {limit:,} bytes; import it with the "
@@ -172,6 +206,23 @@ class ImporterAdminMixin(ImportExportMixin):
             messages.error(request, f"Import {report.summary()}.")
         else:
             messages.success(request, f"Imported: {report.summary()}.")
+
+    def create_confirm_form(self, request: HttpRequest, import_form: Any = None) -> Any:
+        if import_form is not None:  # the upload: remember it is this user's
+            name = import_form.cleaned_data["import_file"].tmp_storage_name
+            uploads = request.session.get(_UPLOADS_KEY, [])[-20:]
+            request.session[_UPLOADS_KEY] = [*uploads, name]
+        return super().create_confirm_form(request, import_form=import_form)
+
+    def process_import(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        # Confirm only a file this user uploaded: the form's file name is theirs
+        # to change.
+        name = request.POST.get("import_file_name", "")
+        uploads = request.session.get(_UPLOADS_KEY, [])
+        if name not in uploads:
+            raise PermissionDenied("Not a file you uploaded: upload it again.")
+        request.session[_UPLOADS_KEY] = [u for u in uploads if u != name]
+        return super().process_import(request, **kwargs)
 
     #: shown above the preview: how the file's rows are matched
     import_help = ""

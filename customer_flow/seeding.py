@@ -34,6 +34,7 @@ from customer_flow.lib.bulk_sql import deferred_indexes, insert_rows
 from customer_flow.lib.history_rows import Copied, insert_history_rows
 from customers.importing import import_customers
 from customers.models import Customer
+from customers.search_keys import KEY_FIELDS, keys_of
 from tickets.importing import import_ticket_types
 from tickets.models import SlaPolicy, Ticket, TicketType
 
@@ -193,6 +194,7 @@ CUSTOMER_COLUMNS = [
     "updated_at",
     "archived_at",
     "version",
+    *KEY_FIELDS,
 ]
 TICKET_COLUMNS = [
     "id",
@@ -237,15 +239,19 @@ def seed_customers(
             (first, first_email), (last, last_email) = choice(firsts), choice(lasts)
             created = now - timedelta(seconds=span * (1 - (pk - start) / count))
             archived = stamp(created + timedelta(days=30)) if random() < 0.02 else None
+            name = f"{first} {last}"
+            email = f"{first_email}.{last_email}{pk}@{choice(DOMAINS)}"
+            phone = _phone(rng)
             yield (
                 pk,
-                f"{first} {last}",
-                f"{first_email}.{last_email}{pk}@{choice(DOMAINS)}",
-                _phone(rng),
+                name,
+                email,
+                phone,
                 stamp(created),
                 stamp(created),
                 archived,
                 1,
+                *keys_of(name, email, phone).values(),
             )
 
     insert_rows(Customer._meta.db_table, CUSTOMER_COLUMNS, rows(), model=Customer)

@@ -62,7 +62,12 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
+    "rest_framework",
+    "knox",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "customer_flow",
+    "customer_flow.api",
     "customers",
     "tickets",
 ]
@@ -234,19 +239,72 @@ ANONYMOUS_BODY_MAX_BYTES = int(os.environ.get("ANONYMOUS_BODY_MAX_BYTES", "16384
 REQUEST_BODY_MAX_BYTES = int(os.environ.get("REQUEST_BODY_MAX_BYTES", str(1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-IMPORT_UPLOAD_MAX_BYTES = int(
-    os.environ.get("IMPORT_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))
+# Web imports stream to a temporary file and then to the default storage (never
+# whole into memory); a background job reads them from there.
+IMPORT_UPLOAD_MAX_BYTES = int(os.environ.get("IMPORT_UPLOAD_MAX_BYTES", str(2 * 2**30)))
+# The admin's import pages read the file into memory (django-import-export).
+ADMIN_IMPORT_MAX_BYTES = int(
+    os.environ.get("ADMIN_IMPORT_MAX_BYTES", str(20 * 1024 * 1024))
 )
+# A running import job writes a heartbeat every second; one silent this long
+# (seconds) was stopped with its worker, and the batch page offers to retry. On
+# SQLite a long write holds the lock the heartbeat needs: keep it generous.
+IMPORT_JOB_STALLED_AFTER = int(os.environ.get("IMPORT_JOB_STALLED_AFTER", "120"))
 # Upload endpoints of views we do not write (for our own: @accepts_upload).
 UPLOAD_ENDPOINTS = {
     "admin:customers_customer_import": {
         "permission": "customers.import_customer",
-        "max_bytes": "IMPORT_UPLOAD_MAX_BYTES",
+        "max_bytes": "ADMIN_IMPORT_MAX_BYTES",
     },
     "admin:tickets_tickettype_import": {
         "permission": "tickets.import_tickettype",
-        "max_bytes": "IMPORT_UPLOAD_MAX_BYTES",
+        "max_bytes": "ADMIN_IMPORT_MAX_BYTES",
     },
+}
+
+# REST API (customer_flow/api, docs/api.md) ------------------------------------------
+# Tokens: django-rest-knox, stored as SHA-512 digests, sent as "Authorization:
+# Bearer cf_...". They last until revoked unless API_TOKEN_TTL_DAYS is set.
+KNOX_TOKEN_MODEL = "api.ApiToken"
+_token_days = int(os.environ.get("API_TOKEN_TTL_DAYS", "0"))
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "AUTH_HEADER_PREFIX": "Bearer",
+    "TOKEN_PREFIX": "cf_",
+    "TOKEN_TTL": timedelta(days=_token_days) if _token_days else None,
+}
+API_PAGE_SIZE = int(os.environ.get("API_PAGE_SIZE", "100"))
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "customer_flow.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["customer_flow.api.permissions.ModelPermissions"],
+    "DEFAULT_PAGINATION_CLASS": "customer_flow.api.pagination.IdCursorPagination",
+    "PAGE_SIZE": API_PAGE_SIZE,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "customer_flow.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["customer_flow.api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": os.environ.get("API_THROTTLE_RATE", "600/minute"),
+    },
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Customer Flow API",
+    "DESCRIPTION": "Customers, tickets, ticket types and imports. See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 
 # Email ----------------------------------------------------------------------------
@@ -348,6 +406,9 @@ STORAGES = {
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# Between preview and confirm, an admin upload waits under a random name in the
+# media storage, reachable only by the user who uploaded it (not in /tmp).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "customer_flow.import_export_admin.AdminUploadStorage"
 
 # Background jobs (Django's tasks API, backported by django-tasks): stored in the
 # database and run by `manage.py db_worker` processes (`make run` starts them with

@@ -30,5 +30,7 @@ urlpatterns = [
     path("account/two-factor/", include("customer_flow.two_factor_urls")),
     path("customers/", include("customers.urls")),
     path("tickets/", include("tickets.urls")),
+    path("account/api-tokens/", include("customer_flow.api.token_urls")),
+    path("api/v1/", include("customer_flow.api.urls")),
     path("admin/", admin.site.urls),
 ]

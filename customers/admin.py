@@ -17,7 +17,7 @@ from customer_flow.import_export_admin import (
     SafeCSV,
     SafeXLSX,
 )
-from customers.forms import CustomerForm
+from customers.forms import SEARCH_MAX_LENGTH, CustomerForm
 from customers.importing.report import MATCHING_RULE
 from customers.models import Customer, CustomerQuerySet, ImportBatch
 from customers.resources import CustomerResource
@@ -61,9 +61,12 @@ class CustomerAdmin(ImporterAdminMixin, SimpleHistoryAdmin):
     export_formats = [SafeCSV, SafeXLSX, PlainJSON]
     list_display = ["id", "name", "email", "phone", "archived", "updated_at"]
     list_display_links = ["id", "name"]
-    # Prefix and exact searches use indexes; a substring search scans every row.
-    search_fields = ["=id", "^name", "^email", "^phone"]
-    search_help_text = "ID, or the start of a name, email or phone."
+    # The staff pages' search (customers.search), through get_search_results.
+    search_fields = ["name"]
+    search_help_text = (
+        "ID, a name or any word of it, the start of an email or @domain, or a "
+        "phone number's first or last digits; case and accents don't matter."
+    )
     list_filter = [ArchivedFilter]
     readonly_fields = ["id", "created_at", "updated_at", "archived_at"]
     show_full_result_count = False
@@ -78,6 +81,13 @@ class CustomerAdmin(ImporterAdminMixin, SimpleHistoryAdmin):
     @admin.display(boolean=True, description="Archived", ordering="archived_at")
     def archived(self, customer: Customer) -> bool:
         return customer.is_archived
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        # The same search as the staff pages: folded keys, every kind of match.
+        customers = cast(CustomerQuerySet, queryset)
+        return customers.search(search_term[:SEARCH_MAX_LENGTH]), False
 
     def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
         # CustomerResource.import_data needs the form: the preview leaves the

@@ -5,6 +5,7 @@ from typing import Any, cast
 from django import forms
 from django.core import signing
 from django.http import QueryDict
+from django.template.defaultfilters import filesizeformat
 
 from customers import search, validation
 from customers.models import Customer
@@ -104,7 +105,8 @@ class CustomerSearchForm(forms.Form):
     q = forms.CharField(
         label="Search customers",
         required=False,
-        help_text="ID, or the start of a name, surname, email or phone number.",
+        help_text="ID, a name or any word of it, the start of an email or @domain, "
+        "or a phone number's first or last digits. Case and accents don't matter.",
         widget=forms.TextInput(
             attrs={"type": "search", "autocomplete": "off", "data-search": ""}
         ),
@@ -114,18 +116,30 @@ class CustomerSearchForm(forms.Form):
         required=False,
     )
     sort = forms.ChoiceField(
-        choices=[(key, key) for key in search.ORDERINGS], required=False
+        choices=[(key, key) for key in [search.RELEVANCE, *search.ORDERINGS]],
+        required=False,
     )
 
     def values(self) -> tuple[str, str, str]:
         """(search text, status, sort); a bad value falls back to its default."""
         self.is_valid()
         data = self.cleaned_data  # only the fields that were valid
-        return (
-            (data.get("q") or "")[:SEARCH_MAX_LENGTH],
-            data.get("status") or "active",
-            data.get("sort") or "id",
-        )
+        text = (data.get("q") or "")[:SEARCH_MAX_LENGTH]
+        default = search.RELEVANCE if text.strip() else "id"
+        sort = data.get("sort") or default
+        if sort == search.RELEVANCE and not text.strip():
+            sort = "id"
+        return text, data.get("status") or "active", sort
+
+
+ENCODINGS = [
+    ("", "Automatic: UTF-8, or UTF-16 with a byte-order mark"),
+    ("cp1252", "Windows-1252 (older Excel on Windows)"),
+    ("latin-1", "ISO-8859-1 (Latin-1)"),
+    ("mac-roman", "Mac Roman"),
+    ("utf-16-le", "UTF-16 little-endian, without a byte-order mark"),
+    ("utf-16-be", "UTF-16 big-endian, without a byte-order mark"),
+]
 
 
 class ImportUploadForm(forms.Form):
@@ -142,16 +156,7 @@ class ImportUploadForm(forms.Form):
         initial="all_or_nothing",
         widget=forms.RadioSelect,
     )
-    encoding = forms.ChoiceField(
-        label="Encoding",
-        required=False,
-        choices=[
-            ("", "Automatic: UTF-8, or UTF-16 with a byte-order mark"),
-            ("cp1252", "Windows-1252 (older Excel on Windows)"),
-            ("latin-1", "ISO-8859-1 (Latin-1)"),
-            ("mac-roman", "Mac Roman"),
-        ],
-    )
+    encoding = forms.ChoiceField(label="Encoding", required=False, choices=ENCODINGS)
     file = forms.FileField(
         label="CSV file",
         help_text="Columns ID, Name, Email and optionally Phone, in any order.",
@@ -174,11 +179,28 @@ class ImportUploadForm(forms.Form):
         if self.too_large or (file is not None and file.size > self.limit):
             self.add_error(
                 "file",
-                f"This file is larger than {self.limit / 1024 / 1024:.0f} MB, the "
-                "limit for uploads. Import it with the import_customers management "
-                "command instead (it previews with --dry-run).",
+                f"This file is larger than {filesizeformat(self.limit)}, the limit "
+                "for uploads. Ask an operator to import it with the "
+                "import_customers management command (it previews with --dry-run).",
             )
         return cleaned
+
+
+class CheckAgainForm(forms.Form):
+    """Check a kept upload again, in another encoding if need be."""
+
+    encoding = forms.ChoiceField(label="Encoding", required=False, choices=ENCODINGS)
+
+
+class BatchModeForm(forms.Form):
+    mode = forms.ChoiceField(
+        label="If some rows are invalid",
+        choices=[
+            ("all_or_nothing", "Import nothing (all or nothing)"),
+            ("skip_invalid", "Import the valid rows only"),
+        ],
+        widget=forms.RadioSelect,
+    )
 
 
 class ApplyBatchForm(forms.Form):

@@ -20,9 +20,14 @@ from django.views.decorators.http import require_POST
 from customer_flow.body_limits import accepts_upload, upload_too_large
 from customer_flow.lib.http import AuthenticatedHttpRequest
 from customer_flow.lib.paging import CappedList, paginate
-from customer_flow.lib.row_errors import RowError
-from customers import importing
-from customers.forms import ApplyBatchForm, ImportUploadForm, RevertBatchForm
+from customers import import_jobs, importing
+from customers.forms import (
+    ApplyBatchForm,
+    BatchModeForm,
+    CheckAgainForm,
+    ImportUploadForm,
+    RevertBatchForm,
+)
 from customers.importing.reverting import (
     Conflict,
     RevertRefused,
@@ -51,25 +56,18 @@ def batch_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ImportUploadForm(
         request.POST, request.FILES, limit=limit, too_large=too_large
     )
-    errors: list[RowError] = []
     if form.is_valid():
         upload = form.cleaned_data["file"]
-        report, batch = importing.preview_import(
+        batch = import_jobs.start_preview(
             upload,
             user=request.user,
             skip_invalid=form.cleaned_data["mode"] == ImportBatch.Mode.SKIP_INVALID,
             file_name=upload.name,
-            encoding=form.cleaned_data["encoding"] or None,
+            encoding=form.cleaned_data["encoding"],
         )
-        if batch is not None:
-            return redirect(batch)
-        errors = report.errors
-    context = {
-        "form": form,
-        "errors": errors,
-        "encoding_hint": any("--encoding" in error.message for error in errors),
-    }
+        return redirect(batch)
     status = 413 if too_large else 200
+    context = {"form": form}
     return render(request, "customers/import_form.html", context, status=status)
 
 
@@ -98,9 +96,21 @@ def batch_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     page = paginate(request, CappedList(rows, batch.count_of(kind), capped=False))
     duplicate = batch.duplicate() if batch.status == batch.Status.PREVIEWED else None
     context = {
+        "polling": batch.is_busy,
+        # One message about a file imported before: the notice, with today's
+        # counts (an admin preview also recorded it as a warning).
+        "warnings": [
+            w for w in batch.warnings if not (duplicate and "already imported" in w)
+        ],
+        "check_form": CheckAgainForm(
+            initial={"encoding": batch.suggested_encoding or batch.encoding}
+        ),
+        "mode_form": BatchModeForm(initial={"mode": batch.mode}),
         "batch": batch,
         "page": page,
-        "rows": _with_customers(cast(list[ImportBatchRow], page.object_list)),
+        "rows": _with_customers(
+            cast(list[ImportBatchRow], page.object_list), batch.header
+        ),
         "kind": kind,
         "kinds": [
             (Kind.NEW, "New", batch.created),
@@ -116,13 +126,71 @@ def batch_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 def _with_customers(
-    rows: list[ImportBatchRow],
-) -> list[tuple[ImportBatchRow, Customer | None]]:
+    rows: list[ImportBatchRow], header: list[str]
+) -> list[tuple[ImportBatchRow, Customer | None, str]]:
     """Each row with its customer as it is now (for unchanged rows, whose values
-    are not stored, and to link to the customers that still exist)."""
+    are not stored, and to link to the customers that still exist), and for an
+    invalid row its name and email as the file has them."""
     ids = {row.customer_id for row in rows if row.customer_id}
     customers = Customer.objects.in_bulk(ids) if ids else {}
-    return [(row, customers.get(row.customer_id)) for row in rows]
+    names = [cell.strip().casefold() for cell in header]
+    shown = [names.index(name) for name in ("name", "email") if name in names]
+    return [
+        (row, customers.get(row.customer_id), _cells(row.values, shown)) for row in rows
+    ]
+
+
+def _cells(values: list[str] | None, positions: list[int]) -> str:
+    if not values:
+        return ""
+    cells = [values[i] for i in positions if i < len(values) and values[i].strip()]
+    return " · ".join(cells)
+
+
+@permission_required(PERMISSION, raise_exception=True)
+def batch_progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The progress box, polled by htmx while a job works; once it is done, the
+    whole page is loaded again (it has the rows and the buttons)."""
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    response = render(
+        request,
+        "customers/_batch_progress.html",
+        {"batch": batch, "polling": batch.is_busy},
+    )
+    if request.headers.get("HX-Request") and not batch.is_busy:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@permission_required(PERMISSION, raise_exception=True)
+@require_POST
+def batch_check_again(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    form = CheckAgainForm(request.POST)
+    encoding = form.cleaned_data["encoding"] if form.is_valid() else None
+    try:
+        import_jobs.check_again(batch, encoding=encoding)
+    except BatchRefused as refused:
+        messages.error(request, refused.message)
+    return redirect(batch)
+
+
+@permission_required(PERMISSION, raise_exception=True)
+@require_POST
+def batch_mode(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """All or nothing <-> valid rows only, without a new upload."""
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    form = BatchModeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose all or nothing, or valid rows only.")
+        return redirect(batch)
+    try:
+        batch.switch_mode(form.cleaned_data["mode"])
+    except BatchRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, f"Import #{batch.pk}: {batch.get_mode_display()}.")
+    return redirect(batch)
 
 
 @permission_required(PERMISSION, raise_exception=True)
@@ -132,14 +200,14 @@ def batch_apply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = ApplyBatchForm(request.POST)
     again = form.is_valid() and form.cleaned_data["again"]
     try:
-        importing.apply_batch(batch=batch, user=request.user, force=again)
+        import_jobs.start_apply(batch, user=request.user, force=again)
     except BatchRefused as refused:
         messages.error(request, refused.message)
     else:
         messages.success(
             request,
-            f"Import #{batch.pk} applied: {batch.created} created, {batch.updated} "
-            "updated.",
+            f"Import #{batch.pk} is being applied: {batch.created} to create, "
+            f"{batch.updated} to update. This page shows how far it got.",
         )
     return redirect(batch)
 
@@ -149,7 +217,7 @@ def batch_apply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def batch_discard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch, pk=pk)
     try:
-        batch.discard()
+        import_jobs.discard(batch)
     except BatchRefused as refused:
         messages.error(request, refused.message)
         return redirect(batch)

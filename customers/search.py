@@ -1,20 +1,25 @@
-"""How the one customer search box reads what was typed.
+"""How the one customer search box reads what was typed, and ranks what it finds.
 
-A million customers rule out ``icontains`` (a full scan). Every kind of search here
-is an exact match or a *prefix* match on an index, and each index is on an
-expression the database computes itself, so rows written in bulk by the importer
-are searchable without any extra column to fill in.
+A million customers rule out ``icontains`` (a full scan). Every kind of search
+here is an exact match or a *prefix* range on one of the stored keys of
+``customers.search_keys`` (folded: no case, no accents, ø → o), each with its
+own index, so "JIMÉNEZ", "jimenez" and "Jiménez" are one search on SQLite and
+PostgreSQL alike. Words of the name are found from their start: the first, the
+second and the last word; an email from its start or, after ``@``, its domain; a
+phone from its first or its last digits; a customer by its exact ID.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, overload
 
-from django.db.models import CharField, F, Func, Q
-from django.db.models.functions import Collate, Lower
+from django.db.models import CharField, F, Func, Model, Q
 
+from customer_flow.lib.folding import domain_identity, email_identity, fold
 from customer_flow.lib.paging import CAP, CappedList
 
 if TYPE_CHECKING:
@@ -24,144 +29,130 @@ if TYPE_CHECKING:
 
     from customers.models import CustomerQuerySet
 
-# Characters a phone may contain besides digits (see validation.clean_phone).
-_PHONE_PUNCTUATION = " ()-./+"
 _PHONE_QUERY_RE = re.compile(r"^[0-9 ()\-./+]+$")
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# Fewer digits than this are not looked for at the end of phone numbers (every
+# customer's number ends in some digit).
+LAST_DIGITS_MIN = 3
+# The values a branch reads for ranking, besides the ID.
+_RANKED = ("pk", "name_key", "email_key", "phone_key")
 
 
-class PhoneDigits(Func):
-    """The phone without punctuation: ``+1 (555) 010-2000`` becomes ``15550102000``.
-
-    The replacements are literals in the SQL (not parameters) so the query
-    expression is textually the one of the index and the planner uses it.
-    """
-
-    output_field = CharField()
-
-    def as_sql(
-        self,
-        compiler: SQLCompiler,
-        connection: BaseDatabaseWrapper,
-        function: str | None = None,
-        template: str | None = None,
-        arg_joiner: str | None = None,
-        **extra_context: Any,
-    ) -> _AsSqlType:
-        sql, params = compiler.compile(self.source_expressions[0])
-        for char in _PHONE_PUNCTUATION:
-            sql = f"REPLACE({sql}, '{char}', '')"
-        return sql, params
-
-
-class NameTail(Func):
-    """The lower-cased name after its first word: "Ana María López" gives
-    "maría lópez", so "lop" is found by the surname ("lópez") too."""
-
-    output_field = CharField()
-
-    def as_sql(
-        self,
-        compiler: SQLCompiler,
-        connection: BaseDatabaseWrapper,
-        function: str | None = None,
-        template: str | None = None,
-        arg_joiner: str | None = None,
-        **extra_context: Any,
-    ) -> _AsSqlType:
-        sql, params = compiler.compile(self.source_expressions[0])
-        position = "STRPOS" if connection.vendor == "postgresql" else "INSTR"
-        return f"SUBSTR(LOWER({sql}), {position}({sql}, ' ') + 1)", params * 2
-
-
-# The indexed keys the search reads: name, name after its first word, email, phone.
-KEYS = {
-    "name_key": Lower("name"),
-    "name_tail_key": NameTail("name"),
-    "email_key": Lower("email"),
-    "phone_key": PhoneDigits("phone"),
-}
-
-
-def keys(vendor: str) -> dict[str, Func]:
-    """The search keys as the database's search indexes spell them.
-
-    A prefix is a range, [prefix, next string), which is exact only in code-point
-    order. SQLite compares text that way; PostgreSQL compares in the database's
-    collation, so there the keys (and their indexes, migration 0002) are in "C".
-    """
-    if vendor == "postgresql":
-        return {name: Collate(key, "C") for name, key in KEYS.items()}
-    return KEYS
-
-
-# The sorts of the customer list: each is an index order (no sort of a million rows).
+# The sorts of the customer list: each is an index order (no sort of a million
+# rows). "relevance" (the default with search text) is the ranking of ``find``.
 ORDERINGS = {
     "id": [F("id").asc()],
     "-id": [F("id").desc()],
-    "name": [Lower("name").asc(), F("id").asc()],
-    "-name": [Lower("name").desc(), F("id").desc()],
-    "email": [Lower("email").asc()],
-    "-email": [Lower("email").desc()],
-    "phone": [PhoneDigits("phone").asc(), F("id").asc()],
-    "-phone": [PhoneDigits("phone").desc(), F("id").desc()],
+    "name": [F("name_key").asc(), F("id").asc()],
+    "-name": [F("name_key").desc(), F("id").desc()],
+    "email": [F("email_key").asc()],
+    "-email": [F("email_key").desc()],
+    "phone": [F("phone_key").asc(), F("id").asc()],
+    "-phone": [F("phone_key").desc(), F("id").desc()],
 }
+RELEVANCE = "relevance"
 
 
 @dataclass(frozen=True)
 class Query:
-    """What the search text asks for: an ID, a phone prefix, an email or a name."""
+    """What the search text asks for: an ID, phone digits, an email, a domain or
+    words of a name."""
 
     text: str
     customer_id: int | None = None
     phone_digits: str = ""
     email_prefix: str = ""
-    name_prefix: str = ""
+    domain_prefix: str = ""
+    words: tuple[str, ...] = field(default=())
 
     @property
     def is_empty(self) -> bool:
         return not self.text
 
+    @property
+    def name(self) -> str:
+        return " ".join(self.words)
+
     def branches(self) -> list[tuple[str, Q]]:
-        """One (index key, condition) per kind of match; each is an index range."""
+        """One (key, condition) per kind of match; each is an index range."""
         found = []
         if self.customer_id is not None:
             found.append(("pk", Q(pk=self.customer_id)))
         if self.phone_digits:
             found.append(("phone_key", prefix("phone_key", self.phone_digits)))
+            if len(self.phone_digits) >= LAST_DIGITS_MIN:
+                reverse = self.phone_digits[::-1]
+                found.append(("phone_rev_key", prefix("phone_rev_key", reverse)))
         if self.email_prefix:
             found.append(("email_key", prefix("email_key", self.email_prefix)))
-        if self.name_prefix:
-            found.append(("name_key", prefix("name_key", self.name_prefix)))
-            found.append(("name_tail_key", prefix("name_tail_key", self.name_prefix)))
+        if self.domain_prefix:
+            domain = prefix("email_domain_key", self.domain_prefix)
+            found.append(("email_domain_key", domain))
+        if self.words:
+            # The longest word narrows most; the others must start a word too.
+            longest = max(self.words, key=len)
+            others = Q()
+            for word in self.words:
+                if word != longest:
+                    others &= Q(name_key__startswith=word) | Q(
+                        name_key__contains=f" {word}"
+                    )
+            for key in ("name_key", "name_tail_key", "name_last_key"):
+                found.append((key, prefix(key, longest) & others))
         return found
 
+    def condition(self) -> Q:
+        """Every match, as one condition (the export and the admin use it)."""
+        condition = Q(pk__in=[])
+        for _key, branch in self.branches():
+            condition |= branch
+        return condition
 
-def parse(text: str, *, vendor: str) -> Query:
-    """Read the search box: digits are an ID or a phone, ``@`` an email, else a name.
+    def rank(self, row: tuple[Any, ...]) -> tuple[int, str, int]:
+        """Exact ID or email first, then the full name, then whole words, then
+        prefixes; within a rank by name, so that namesakes (likely duplicates)
+        sit together."""
+        pk, name_key, email_key, phone_key = row
+        if pk == self.customer_id or (email_key == self.email_prefix):
+            level = 0
+        elif self.words and name_key == self.name:
+            level = 1
+        elif self.words and set(self.words) <= set(name_key.split(" ")):
+            level = 2
+        elif self.phone_digits and phone_key == self.phone_digits:
+            level = 2
+        else:
+            level = 3
+        return (level, name_key, pk)
 
-    Words are matched from their start, ignoring case: "jo" finds "John Doe" and
-    "jo@" finds "jo@example.com". ``vendor`` picks the lower-casing rule of the
-    database (SQLite's ``LOWER`` only folds ASCII letters).
+
+def parse(text: str) -> Query:
+    """Read the search box: digits are an ID or a phone, ``@`` an email (or, at
+    the start, a domain), anything else words of a name or the start of an email.
+
+    Control characters and surrogates are dropped; case and accents never count.
     """
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cs"))
     text = " ".join(text.split())
     if not text:
         return Query(text="")
-    lowered = text.translate(_ASCII_LOWER) if vendor == "sqlite" else text.lower()
     if _PHONE_QUERY_RE.match(text) and any(ch.isdigit() for ch in text):
         digits = "".join(ch for ch in text if ch.isdigit())
         customer_id = int(digits) if text.isdigit() and len(digits) < 19 else None
         return Query(text=text, customer_id=customer_id, phone_digits=digits)
+    if text.startswith("@"):
+        return Query(text=text, domain_prefix=domain_identity(text[1:]))
     if "@" in text:
-        return Query(text=text, email_prefix=lowered)
-    return Query(text=text, name_prefix=lowered, email_prefix=lowered)
+        return Query(text=text, email_prefix=email_identity(text))
+    words = tuple(fold(text).split(" "))
+    email = email_identity(text) if " " not in text else ""
+    return Query(text=text, words=words if words != ("",) else (), email_prefix=email)
 
 
 def prefix(key: str, text: str) -> Q:
     """``key`` starts with ``text``, as a range the key's index answers in order.
 
-    (SQLite never uses an index on an expression for LIKE, and PostgreSQL could
-    not return LIKE matches in index order for the cap.)
+    (SQLite uses no index for LIKE on these columns, and PostgreSQL could not
+    return LIKE matches in index order for the cap.)
     """
     condition = Q(**{f"{key}__gte": text})
     upper = prefix_upper_bound(text)
@@ -170,37 +161,71 @@ def prefix(key: str, text: str) -> Q:
     return condition
 
 
+@dataclass(frozen=True)
+class RankedList:
+    """Customers in the order of ``Query.rank``: their IDs, and the page's rows
+    read only when a page is shown. Same interface as ``CappedList``."""
+
+    ids: list[int]
+    capped: bool
+
+    @property
+    def total(self) -> int:
+        return len(self.ids)
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        from customers.models import Customer
+
+        ids = self.ids[index]
+        rows = Customer.objects.in_bulk(ids)
+        return [rows[pk] for pk in ids if pk in rows]
+
+    def __iter__(self) -> Iterator[Model]:
+        return iter(self[:])
+
+
 def find(
-    queryset: CustomerQuerySet, text: str, *, order_by: list[OrderBy]
-) -> CappedList:
-    """The customers of ``queryset`` matching ``text``, sorted by ``order_by``.
+    queryset: CustomerQuerySet, text: str, *, order_by: list[OrderBy] | None = None
+) -> CappedList | RankedList:
+    """The customers of ``queryset`` matching ``text``: ranked (``Query.rank``),
+    or sorted by ``order_by`` when given.
 
-    Without search text the sorted index is walked and the count stops at ``CAP``:
-    the pages are exactly the first ``CAP`` customers in that order.
-
-    With search text, each kind of match reads at most ``CAP`` + 1 ids through its
-    own index. When none has more, their union is every match: small, so sorting it
-    is cheap and its size is the exact count. When one has more, the list is capped:
-    ``CAP`` of the matches (earlier kinds first, each in its index order), sorted,
-    and the page asks for more letters instead of sorting a million rows.
+    Without search text the sorted index is walked and the count stops at ``CAP``.
+    With search text, each kind of match reads at most ``CAP`` + 1 rows through
+    its own index. When none has more, their union is every match and its size
+    the exact count. When one has more, the list is capped: ``CAP`` of the
+    matches, and the page asks for more letters instead of ranking a million rows.
     """
-    vendor = queryset.db_vendor()
-    query = parse(text, vendor=vendor)
+    query = parse(text)
     if query.is_empty:
-        return CappedList.of(queryset.order_by(*order_by))
-    keyed = queryset.alias(**keys(vendor))
-    ids: dict[int, None] = {}  # ordered set
+        return CappedList.of(queryset.order_by(*(order_by or ORDERINGS["id"])))
+    rows: dict[int, tuple[Any, ...]] = {}
     capped = False
     for key, condition in query.branches():
-        branch = keyed.filter(condition).order_by(key).values_list("pk", flat=True)
+        branch = queryset.filter(condition).order_by(key).values_list(*_RANKED)
         found = list(branch[: CAP + 1])
         capped = capped or len(found) > CAP
-        ids.update(dict.fromkeys(found[:CAP]))
-    if len(ids) > CAP:
+        rows.update((row[0], row) for row in found[:CAP])
+    if len(rows) > CAP:
         capped = True
-        ids = dict.fromkeys(list(ids)[:CAP])
-    matches = queryset.model.objects.filter(pk__in=list(ids)).order_by(*order_by)
-    return CappedList(matches, len(ids), capped)
+        rows = dict(list(rows.items())[:CAP])
+    if order_by is None:
+        ranked = sorted(rows.values(), key=query.rank)
+        return RankedList([row[0] for row in ranked], capped)
+    matches = queryset.model.objects.filter(pk__in=list(rows)).order_by(*order_by)
+    return CappedList(matches, len(rows), capped)
 
 
 def prefix_upper_bound(prefix: str) -> str | None:
@@ -216,3 +241,43 @@ def prefix_upper_bound(prefix: str) -> str | None:
             return prefix[:-1] + chr(code)
         prefix = prefix[:-1]
     return None
+
+
+# Kept for migration 0003, which built indexes on these expressions.
+class PhoneDigits(Func):
+    """The phone without punctuation (the search index of migration 0003)."""
+
+    output_field = CharField()
+
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> _AsSqlType:
+        sql, params = compiler.compile(self.source_expressions[0])
+        for char in " ()-./+":
+            sql = f"REPLACE({sql}, '{char}', '')"
+        return sql, params
+
+
+class NameTail(Func):
+    """The lower-cased name after its first word (migration 0003's index)."""
+
+    output_field = CharField()
+
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> _AsSqlType:
+        sql, params = compiler.compile(self.source_expressions[0])
+        position = "STRPOS" if connection.vendor == "postgresql" else "INSTR"
+        return f"SUBSTR(LOWER({sql}), {position}({sql}, ' ') + 1)", params * 2

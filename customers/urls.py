@@ -18,6 +18,17 @@ urlpatterns = [
     path("imports/<int:pk>/apply/", import_views.batch_apply, name="batch_apply"),
     path("imports/<int:pk>/discard/", import_views.batch_discard, name="batch_discard"),
     path(
+        "imports/<int:pk>/progress/",
+        import_views.batch_progress,
+        name="batch_progress",
+    ),
+    path(
+        "imports/<int:pk>/check/",
+        import_views.batch_check_again,
+        name="batch_check_again",
+    ),
+    path("imports/<int:pk>/mode/", import_views.batch_mode, name="batch_mode"),
+    path(
         "imports/<int:pk>/rejected.csv",
         import_views.batch_rejected,
         name="batch_rejected",

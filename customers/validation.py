@@ -9,6 +9,7 @@ raises ``ValidationError`` with a message that says what is wrong and how to fix
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
@@ -33,18 +34,36 @@ _PHONE_RE = re.compile(
     r"(?:\s*(?:x|ext\.?)\s*(?P<extension>[0-9]{1,6}))?$",
     re.IGNORECASE,
 )
-# UTF-8 text once read as Windows-1252 and saved again: é becomes Ã©, a no-break
-# space Â followed by one, a curly quote â€™.
-_GARBLED_RE = re.compile("[ÃÂ][\u0080-\u00bf]|â€")
+# UTF-8 text once read as Windows-1252 or Latin-1 and saved again: the two bytes
+# of é (C3 A9) show as Ã©, ß (C3 9F) as ÃŸ, É (C3 89) as Ã‰, ł (C5 82) as Å‚; a
+# no-break space as Â followed by one; a curly quote as â€™. A lead byte C2-C5
+# (Â Ã Ä Å: the Latin letters of European languages) followed by a continuation
+# byte 80-BF read as cp1252 or Latin-1. Literal characters only, so that RE2 (the
+# importer's fast path, pyarrow) runs the very same pattern.
+_CONTINUATION = "".join(
+    sorted(
+        {bytes([b]).decode("cp1252", "ignore") for b in range(0x80, 0xC0)}
+        | {chr(b) for b in range(0x80, 0xC0)} - {""}
+    )
+)
+GARBLED_PATTERN = f"[ÂÃÄÅ][{re.escape(_CONTINUATION)}]|â€|â„¢"
+_GARBLED_RE = re.compile(GARBLED_PATTERN)
 _SPREADSHEET_NUMBER_RE = re.compile(r"^[0-9.,]+E\+?[0-9]+$", re.IGNORECASE)
+# A number a spreadsheet stored as a float and wrote back with its decimals.
+FLOAT_SUFFIX_PATTERN = r"^\+?[0-9]+[.,]0+$"
+_FLOAT_SUFFIX_RE = re.compile(FLOAT_SUFFIX_PATTERN)
 _email_validator = EmailValidator()
 
 
 def normalize(value: object) -> str:
-    """Trim spaces and invisible marks from both ends of a value and return text."""
+    """Trim spaces and invisible marks from both ends of a value and return text,
+    in Unicode's composed form (NFC), so that é typed as e + ◌́ is the same é."""
     if value is None:
         return ""
-    return str(value).strip().strip(_INVISIBLE).strip()
+    text = str(value).strip().strip(_INVISIBLE).strip()
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", text)
 
 
 def check_no_control_characters(value: str) -> None:
@@ -117,6 +136,14 @@ def clean_phone(value: object) -> str:
             code="spreadsheet_number",
             params={"value": phone},
         )
+    if _FLOAT_SUFFIX_RE.match(phone):
+        raise ValidationError(
+            "Looks like a spreadsheet stored this phone number as a decimal number "
+            "(%(value)s, with %(suffix)s added); format the column as text and "
+            "export again, or remove the %(suffix)s.",
+            code="float_suffix",
+            params={"value": phone, "suffix": phone[phone.rfind(".") :]},
+        )
     if len(phone) > PHONE_MAX_LENGTH:
         raise ValidationError(
             "Ensure this value has at most %(limit)d characters (it has %(length)d).",
@@ -145,6 +172,14 @@ def clean_customer_id(value: object) -> int | None:
     text = normalize(value)
     if not text:
         return None
+    if _FLOAT_SUFFIX_RE.match(text) and not text.startswith("+"):
+        whole = re.split(r"[.,]", text)[0]
+        raise ValidationError(
+            "Looks like a spreadsheet stored this ID as a decimal number (%(value)s); "
+            "write it as %(whole)s, or format the column as text and export again.",
+            code="float_suffix",
+            params={"value": text, "whole": whole},
+        )
     if not text.isascii() or not text.isdigit():
         hint = (
             " (a spreadsheet may have added decimals)" if _looks_decimal(text) else ""

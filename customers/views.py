@@ -39,9 +39,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     number = ticket_number(text)
     if number is not None and request.user.has_perm("tickets.view_ticket"):
         return redirect("tickets:detail", pk=number)
-    found = search.find(
-        Customer.objects.with_status(status), text, order_by=search.ORDERINGS[sort]
-    )
+    order_by = None if sort == search.RELEVANCE else search.ORDERINGS[sort]
+    found = search.find(Customer.objects.with_status(status), text, order_by=order_by)
     partial = is_htmx(request)
     context = {
         "form": form,

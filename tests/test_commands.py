@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 import io
+import os
 
+import pytest
 from django.core.management import call_command
+
+from customer_flow.lib.command_files import EXIT_BROKEN_PIPE
 
 HEADER = "ID,Name,Email,Phone\n"
 
@@ -49,3 +53,16 @@ def test_progress_bar_only_on_a_terminal_with_verbosity():
         progress("staging", 100, 10_000)
         progress("staging", 10_000, 10_000)
     assert "staging" in terminal.getvalue() and "10000/10000" in terminal.getvalue()
+
+
+def test_export_to_a_closed_pipe_stops_quietly(make_customer):
+    # `export_customers | head`: the reader goes away before the data is written.
+    make_customer(id=1, name="Ada", email="ada@example.com", phone="")
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    err = io.StringIO()
+    with open(write_end, "w", encoding="utf-8") as pipe:
+        with pytest.raises(SystemExit) as stopped:
+            call_command("export_customers", "-", stdout=pipe, stderr=err)
+    assert stopped.value.code == EXIT_BROKEN_PIPE
+    assert err.getvalue() == ""

@@ -18,6 +18,12 @@ from tickets.models import TicketType
 HEADER = "ID,Name,Email,Phone\n"
 
 
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 def upload(client, url_name: str, content: bytes, name: str = "id.csv"):
     return client.post(
         reverse(url_name),
@@ -95,7 +101,7 @@ def test_staff_with_the_import_permission_may_import(client, db):
 
 
 def test_admin_refuses_an_upload_over_the_size_limit(admin_client, settings):
-    settings.IMPORT_UPLOAD_MAX_BYTES = 10
+    settings.ADMIN_IMPORT_MAX_BYTES = 10
     response = upload(admin_client, "admin:customers_customer_import", HEADER.encode())
     assert "larger than 10 bytes" in response.text
 
@@ -192,3 +198,58 @@ def test_admin_imports_are_batches_and_warn_about_a_file_imported_before(
     )
     assert Customer.objects.filter(pk=1).exists()
     assert ImportBatch.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "name", ["secret.csv", "../secret.csv", "/tmp/secret.csv", "0" * 32]
+)
+def test_admin_confirm_cannot_read_or_delete_a_file_it_did_not_upload(
+    admin_client, name, tmp_path, monkeypatch
+):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    secret = tmp_path / "secret.csv"
+    secret.write_text(HEADER + "1,Mallory,m@x.io,\n")
+    response = admin_client.post(
+        reverse("admin:customers_customer_process_import"),
+        {
+            "import_file_name": name,
+            "original_file_name": "id.csv",
+            "format": "0",
+            "resource": "0",
+        },
+    )
+    assert response.status_code in (400, 403)
+    assert secret.read_text() == HEADER + "1,Mallory,m@x.io,\n"
+    assert not Customer.objects.exists()
+
+
+def test_admin_confirm_cannot_use_another_admins_upload(admin_client, client, media):
+    content = (HEADER + "1,Ada,ada@example.com,\n").encode()
+    response = upload(admin_client, "admin:customers_customer_import", content)
+    confirm = response.context["confirm_form"].initial
+    stored = list((media / "admin-imports").iterdir())
+    assert [path.name for path in stored] == [confirm["import_file_name"]]
+
+    other = get_user_model().objects.create_superuser("other", password="x")
+    client.force_login(other)
+    response = client.post(reverse("admin:customers_customer_process_import"), confirm)
+    assert response.status_code == 403
+    assert stored[0].exists() and not Customer.objects.exists()
+
+    response = admin_client.post(
+        reverse("admin:customers_customer_process_import"), confirm
+    )
+    assert response.status_code == 302
+    assert Customer.objects.count() == 1 and not stored[0].exists()
+
+
+@pytest.mark.parametrize("name", ["secret.csv", "../x", "/etc/passwd", "a" * 31])
+def test_admin_upload_storage_refuses_names_it_did_not_make(name):
+    from django.core.exceptions import SuspiciousFileOperation
+
+    from customer_flow.import_export_admin import AdminUploadStorage
+
+    with pytest.raises(SuspiciousFileOperation):
+        AdminUploadStorage(name=name)

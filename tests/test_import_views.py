@@ -22,6 +22,19 @@ FILES = Path(__file__).parent / "files"
 SCRIPT = "<script>alert(1)</script>"
 
 
+@pytest.fixture(autouse=True)
+def jobs_run_at_once(settings, tmp_path):
+    """The check and the apply jobs run inside the request (Django's immediate
+    backend); tests/test_import_jobs.py runs them in a real worker process."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default", "imports"],
+        }
+    }
+
+
 def upload(
     client, content: bytes | str, *, mode="all_or_nothing", name="id.csv", **extra
 ):
@@ -60,7 +73,8 @@ def test_the_upload_page_offers_both_modes_and_names_the_limit(lead_client):
     assert response.status_code == 200
     assert "Import nothing (all or nothing)" in response.text
     assert "Import the valid rows only" in response.text
-    assert "20.0\xa0MB" in response.text and "import_customers" in response.text
+    assert "2.0\xa0GB" in response.text and "import_customers" in response.text
+    assert "checked in the background" in response.text
 
 
 def test_leads_find_the_import_page_from_the_customer_list_and_the_menu(
@@ -123,7 +137,10 @@ def test_apply_writes_the_preview_and_says_so(lead_client, lead, ada_and_bob):
     response = lead_client.post(reverse("customers:batch_apply", args=[batch.pk]))
     assert response.status_code == 302
     page = lead_client.get(response.url).text
-    assert f"Import #{batch.pk} applied: 1 created, 1 updated." in page
+    assert (
+        f"Import #{batch.pk} is being applied: 1 to create, 1 to update. This page "
+        "shows how far it got." in page
+    )
     assert "Undo this import" in page
     assert Customer.objects.get(pk=1).name == "Ada Lovelace"
     assert Customer.objects.get(pk=3).name == "Cy"
@@ -319,13 +336,14 @@ def test_a_50_mb_binary_upload_gets_the_form_back_with_an_explanation(
     monkeypatch.setattr(
         uploadhandler.TemporaryFileUploadHandler, "receive_data_chunk", counted
     )
+    monkeypatch.setattr(django_settings, "IMPORT_UPLOAD_MAX_BYTES", 20 * 2**20)
     content = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * (50 * 4096)
     assert len(content) > 50 * 1024 * 1024
     response = upload(lead_client, content, name="huge.csv")
     assert sum(stored) == 0  # read and dropped, never written to a file
     assert response.status_code == 413
-    assert "This file is larger than 20 MB" in response.text
-    assert "import_customers management command" in response.text
+    assert "This file is larger than 20.0\xa0MB" in response.text
+    assert "import_customers management" in response.text
     assert not ImportBatch.objects.exists()
 
 
@@ -341,23 +359,33 @@ def test_binary_content_is_recognised_whatever_the_name(lead_client):
     response = upload(
         lead_client, (FILES / "workbook.xlsx").read_bytes(), name="id.csv"
     )
-    assert response.status_code == 200
-    assert "This file was refused; nothing was imported." in response.text
-    assert (
-        "line 1: This is a zip file such as an Excel workbook (.xlsx)" in response.text
-    )
-    assert not ImportBatch.objects.exists()
-
-
-def test_a_file_in_another_encoding_is_refused_with_a_hint_then_read(lead_client):
-    content = (HEADER + "1,Zoë,zoe@example.com,\n").encode("cp1252")
-    refused = upload(lead_client, content)
-    assert "line 2: This file is not UTF-8" in refused.text
-    assert "Choose the file’s encoding under “Encoding”" in refused.text
-
-    response = upload(lead_client, content, encoding="cp1252")
     assert response.status_code == 302
-    assert ImportBatch.objects.get().rows.get().name == "Zoë"
+    page = lead_client.get(response.url).text
+    assert "This file was refused; nothing was imported." in page
+    assert "line 1: This is a zip file such as an Excel workbook (.xlsx)" in page
+    assert ImportBatch.objects.get().status == "refused"
+    assert not ImportBatch.objects.get().rows.exists()
+
+
+def test_a_file_in_another_encoding_preselects_it_and_checks_again_in_one_click(
+    lead_client,
+):
+    content = (HEADER + "1,Zoë,zoe@example.com,\n").encode("cp1252")
+    batch = preview(lead_client, content)
+    page = lead_client.get(batch.get_absolute_url()).text
+    assert "line 2: This file is not UTF-8" in page
+    assert "it looks like Windows-1252: pick its encoding below" in page
+    assert "--encoding" not in page
+    assert '<option value="cp1252" selected>' in page
+
+    response = lead_client.post(
+        reverse("customers:batch_check_again", args=[batch.pk]), {"encoding": "cp1252"}
+    )
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert (batch.status, batch.encoding) == ("previewed", "cp1252")
+    assert batch.rows.get().name == "Zoë"
+    assert "This file was refused" not in lead_client.get(response.url).text
 
 
 def test_an_upload_without_a_file_says_so(lead_client):
@@ -441,3 +469,124 @@ def test_a_command_import_counts_its_unchanged_rows_without_listing_them(
     assert 'Unchanged <span class="count-badge">1</span>' in page
     assert "Unchanged rows are counted but not listed" in page
     assert "No rows here." in page
+
+
+# Background jobs on the page, and the preview's rough edges --------------------
+
+
+def test_a_file_applied_before_with_nothing_to_write_says_so_once(lead_client, db):
+    text = HEADER + "5,Eve,eve@example.com,\n"
+    first = preview(lead_client, text)
+    lead_client.post(reverse("customers:batch_apply", args=[first.pk]))
+
+    again = preview(lead_client, text)
+    page = lead_client.get(again.get_absolute_url()).text
+    assert page.count("already imported") == 1
+    assert "Importing it again would change nothing" in page
+    assert "would write these changes again" not in page
+    assert 'name="again"' not in page
+
+
+def test_a_file_applied_before_tells_the_true_counts(lead_client, ada_and_bob):
+    text = HEADER + "5,Eve,eve@example.com,\n1,Ada,ada@example.com,020 7946 0001\n"
+    first = preview(lead_client, text)
+    lead_client.post(reverse("customers:batch_apply", args=[first.pk]))
+    Customer.objects.filter(pk=5).delete()
+
+    again = preview(lead_client, text)
+    page = lead_client.get(again.get_absolute_url()).text
+    assert page.count("already imported") == 1
+    assert "Importing it again would create 1 and update 0 customers" in page
+    response = lead_client.post(
+        reverse("customers:batch_apply", args=[again.pk]), follow=True
+    )
+    assert "Confirm that it should be imported again." in response.text
+    assert not Customer.objects.filter(pk=5).exists()
+
+
+def test_invalid_rows_show_their_name_and_email(lead_client, ada_and_bob):
+    batch = preview(lead_client, FILE)
+    page = lead_client.get(batch.get_absolute_url(), {"kind": "invalid"}).text
+    assert '<span class="row-values">Dee · not-an-email</span>' in page
+
+
+def test_the_mode_switches_without_a_new_upload(lead_client, ada_and_bob):
+    batch = preview(lead_client, FILE)
+    assert "Nothing can be imported from this file" in (
+        lead_client.get(batch.get_absolute_url()).text
+    )
+    url = reverse("customers:batch_mode", args=[batch.pk])
+    page = lead_client.post(url, {"mode": "skip_invalid"}, follow=True).text
+    assert "Apply this import?" in page
+    assert ImportBatch.objects.count() == 1
+    lead_client.post(reverse("customers:batch_apply", args=[batch.pk]))
+    assert Customer.objects.get(pk=3).name == "Cy"
+
+    refused = lead_client.post(url, {"mode": "all_or_nothing"}, follow=True).text
+    assert "is not a preview: its mode can no longer change" in refused
+    batch.refresh_from_db()
+    assert batch.mode == "skip_invalid"
+
+
+def test_the_progress_box_reloads_the_page_once_the_job_is_done(
+    lead_client, ada_and_bob
+):
+    batch = preview(lead_client, FILE)
+    url = reverse("customers:batch_progress", args=[batch.pk])
+    response = lead_client.get(url, headers={"HX-Request": "true"})
+    assert response["HX-Refresh"] == "true"
+
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        job="apply", job_state="queued", phase=""
+    )
+    page = lead_client.get(batch.get_absolute_url()).text
+    assert f'hx-get="{url}"' in page and 'hx-trigger="every 1s"' in page
+    assert "Waiting for a worker" in page
+    assert '<meta http-equiv="refresh" content="5">' in page  # without JavaScript
+    assert "Apply this import?" not in page
+    response = lead_client.get(url, headers={"HX-Request": "true"})
+    assert "HX-Refresh" not in response
+
+
+def test_a_running_job_shows_phase_rows_rate_and_time_left(lead_client, ada_and_bob):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    batch = preview(lead_client, FILE)
+    now = timezone.now()
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        job="apply",
+        job_state="running",
+        phase="validating",
+        rows_done=1000,
+        rows_total=3000,
+        phase_started_at=now - timedelta(seconds=10),
+        heartbeat_at=now,
+    )
+    page = lead_client.get(batch.get_absolute_url()).text
+    assert "Checking the values" in page
+    assert '<span class="progress-rows">1000</span> of 3000 rows' in page
+    assert "100 rows a second · about 20 s left in this step" in page
+    assert '<progress max="100" value="33">' in page
+
+
+def test_a_job_whose_worker_stopped_says_what_to_do(lead_client, ada_and_bob, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    batch = preview(lead_client, FILE, mode="skip_invalid")
+    settings.IMPORT_JOB_STALLED_AFTER = 60
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        job="apply",
+        job_state="running",
+        phase="writing",
+        heartbeat_at=timezone.now() - timedelta(minutes=5),
+    )
+    page = lead_client.get(batch.get_absolute_url()).text
+    assert "The worker applying this import stopped before it finished" in page
+    assert "Nothing was written" in page
+    assert f'action="/customers/imports/{batch.pk}/apply/"' in page
+    lead_client.post(reverse("customers:batch_apply", args=[batch.pk]))
+    assert Customer.objects.get(pk=3).name == "Cy"

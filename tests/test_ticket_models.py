@@ -69,3 +69,11 @@ def test_queue_order_is_most_urgent_first_then_oldest(make_ticket, make_customer
     older_normal = make_ticket(customer=customer)
     newer_normal = make_ticket(customer=customer)
     assert list(Ticket.objects.open()) == [urgent, older_normal, newer_normal, low]
+
+
+def test_ticket_type_names_are_saved_composed(db):
+    from tickets.models import TicketType
+
+    ticket_type = TicketType.objects.create(code="1", name="Cafe\u0301")
+    ticket_type.refresh_from_db()
+    assert ticket_type.name == "Café"

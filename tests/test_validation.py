@@ -81,9 +81,36 @@ def test_clean_customer_id_reads_whole_numbers(raw, expected):
 
 @pytest.mark.parametrize(
     ("raw", "message"),
-    [("0", "1 or more"), ("-3", "whole number"), ("4.0", "decimals"), ("abc", "whole")],
+    [
+        ("0", "1 or more"),
+        ("-3", "whole number"),
+        ("4.0", "decimal number"),
+        ("4.5", "decimals"),
+        ("abc", "whole"),
+    ],
 )
 def test_clean_customer_id_refuses_what_is_not_a_positive_whole_number(raw, message):
     with pytest.raises(ValidationError) as error:
         validation.clean_customer_id(raw)
     assert message in str(error.value)
+
+
+@pytest.mark.parametrize("garbled", ["StraÃŸe", "Ã‰mile", "JÃ¼rgen", "Â²", "Å‚ódź"])
+def test_utf8_read_as_cp1252_or_latin1_is_refused(garbled):
+    with pytest.raises(ValidationError, match="garbled"):
+        validation.clean_name(garbled)
+
+
+@pytest.mark.parametrize("name", ["Åsa Ärlig", "Ålesund", "Zoë Łukasz", "Øre"])
+def test_european_letters_are_not_mistaken_for_mojibake(name):
+    assert validation.clean_name(name) == name
+
+
+def test_values_are_normalised_to_nfc():
+    assert validation.clean_name("Zoe\u0308") == "Zo\u00eb"
+    assert validation.clean_phone("15551234567") == "15551234567"
+
+
+def test_phone_with_a_spreadsheets_decimal_suffix_is_refused():
+    with pytest.raises(ValidationError, match="decimal number"):
+        validation.clean_phone("15551234567.0")

@@ -8,10 +8,11 @@ with their line and column, and a refused file writes nothing.
 
 from __future__ import annotations
 
-import json
 import math
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import IO, TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Concat
 from django.utils.translation import ngettext
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from customer_flow.lib.decoding import decode
 from customer_flow.lib.outcomes import Outcome
@@ -26,6 +28,7 @@ from customer_flow.lib.row_errors import FileRefused, RowError
 from customer_flow.lib.users import recorded_user
 from customers import validation
 from tickets.models import TicketType, validate_type_code
+from tickets.ticket_types_json import Entry, parse_ticket_types
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -63,6 +66,8 @@ class TicketTypeReport:
         )
         if self.deactivate_missing:
             counts += f", {self.deactivated} deactivated"
+        if self.outcome is Outcome.REFUSED_FILE:
+            return "refused, nothing written: the file is not a ticket_types.json"
         if self.refused:
             return f"refused, nothing written (would be {counts})"
         return f"would be {counts}" if self.outcome is Outcome.CHECKED else counts
@@ -79,81 +84,12 @@ class TicketTypeReport:
         """The errors, one per line: the first ``limit`` and how many more."""
         lines = [str(error) for error in self.errors[:limit]]
         if limit is not None and len(self.errors) > limit:
-            lines.append(f"… and {len(self.errors) - limit} more errors.")
+            more = len(self.errors) - limit
+            text = ngettext(
+                "… and %(count)d more error.", "… and %(count)d more errors.", more
+            )
+            lines.append(text % {"count": more})
         return lines
-
-
-@dataclass
-class Entry:
-    code: str
-    name: object
-    line: int
-    column: int
-
-
-def parse_ticket_types(text: str) -> list[Entry]:
-    """The key/value pairs of a flat JSON object, each with the line and column
-    of its value; raises ``FileRefused`` for malformed JSON."""
-    decoder = json.JSONDecoder(parse_constant=lambda name: float("nan"))
-    entries: list[Entry] = []
-    index = _skip_space(text, 0)
-    if text[index : index + 1] != "{":
-        raise _malformed(text, index, 'Expected the file to start with "{".')
-    index = _skip_space(text, index + 1)
-    if text[index : index + 1] == "}":
-        index += 1
-    else:
-        while True:
-            entry, index = _parse_member(text, index, decoder)
-            entries.append(entry)
-            index = _skip_space(text, index)
-            if text[index : index + 1] == ",":
-                index = _skip_space(text, index + 1)
-                continue
-            if text[index : index + 1] == "}":
-                index += 1
-                break
-            raise _malformed(text, index, 'Expected "," or "}".')
-    if _skip_space(text, index) != len(text):
-        raise _malformed(text, _skip_space(text, index), "Extra text after the object.")
-    return entries
-
-
-def _parse_member(
-    text: str, index: int, decoder: json.JSONDecoder
-) -> tuple[Entry, int]:
-    """The ``"key": value`` pair at ``index``, and where it ends."""
-    if text[index : index + 1] != '"':
-        raise _malformed(text, index, "Expected a key in double quotes.")
-    try:
-        key, index = scanstring(text, index + 1)
-    except json.JSONDecodeError as error:
-        raise _malformed(text, error.pos, error.msg) from None
-    index = _skip_space(text, index)
-    if text[index : index + 1] != ":":
-        raise _malformed(text, index, 'Expected ":" after the key.')
-    start = _skip_space(text, index + 1)
-    try:
-        value, index = decoder.raw_decode(text, start)
-    except json.JSONDecodeError as error:
-        raise _malformed(text, error.pos, error.msg) from None
-    line, column = _position(text, start)
-    return Entry(key, value, line, column), index
-
-
-def _skip_space(text: str, index: int) -> int:
-    while index < len(text) and text[index] in " \t\r\n":
-        index += 1
-    return index
-
-
-def _position(text: str, index: int) -> tuple[int, int]:
-    return text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index)
-
-
-def _malformed(text: str, index: int, message: str) -> FileRefused:
-    line, column = _position(text, index)
-    return FileRefused(f"Malformed JSON: {message}", line=line, column=str(column))
 
 
 def clean_name(value: object) -> str:
@@ -206,7 +142,7 @@ def import_ticket_types(
     }
     check.refuse_taken_names(existing, renamed)
     report.errors.sort(key=lambda error: (error.line or 0, int(error.column or 0)))
-    report.invalid = len(check.invalid_lines)
+    report.invalid = len(check.invalid)
     changes = _changes(report, check.valid(), existing)
     missing = [t for code, t in existing.items() if code not in check.cleaned]
     missing = [t for t in missing if t.active] if deactivate_missing else []
@@ -221,67 +157,75 @@ def import_ticket_types(
 
 @dataclass
 class _Check:
-    """A file's entries checked one by one, and the reasons for refusing some."""
+    """A file's entries checked one by one, and the reasons for refusing some
+    (one reason per refused entry, so the counts match the listed errors)."""
 
     report: TicketTypeReport
     cleaned: dict[str, tuple[str, Entry]] = field(default_factory=dict)
     """code -> (cleaned name, entry), refused entries included"""
-    invalid_lines: set[int] = field(default_factory=set)
+    invalid: set[int] = field(default_factory=set)
+    """id() of the refused entries"""
 
     def refuse(self, entry: Entry, message: str, value: str | None = None) -> None:
+        if id(entry) in self.invalid:
+            return
         error = RowError(entry.line, str(entry.column), value, message)
         self.report.errors.append(error)
-        self.invalid_lines.add(entry.line)
+        self.invalid.add(id(entry))
 
     def clean(self, entries: list[Entry]) -> None:
         """Each entry's key and name, unique within the file."""
-        seen_names: dict[str, Entry] = {}
+        by_code: dict[str, list[Entry]] = defaultdict(list)
         for entry in entries:
             try:
                 validate_type_code(entry.code)
             except ValidationError as error:
                 self.refuse(entry, " ".join(error.messages), entry.code)
                 continue
-            if entry.code in self.cleaned:
-                first = self.cleaned[entry.code][1]
-                self.refuse(
-                    entry, f'The key "{entry.code}" is also on line {first.line}.'
-                )
-                self.refuse(
-                    first, f'The key "{entry.code}" is also on line {entry.line}.'
-                )
+            by_code[entry.code].append(entry)
+        by_name: dict[str, list[Entry]] = defaultdict(list)
+        for code, group in by_code.items():
+            if len(group) > 1:
+                self.cleaned[code] = ("", group[0])
+                for entry in group:
+                    others = _places(e for e in group if e is not entry)
+                    self.refuse(
+                        entry, f'The key "{code}" is also at {others}; keep one.'
+                    )
                 continue
+            entry = group[0]
             try:
                 name = clean_name(entry.name)
             except ValidationError as error:
                 shown = entry.name if isinstance(entry.name, str) else None
                 self.refuse(entry, " ".join(error.messages), shown)
                 continue
-            other = seen_names.get(name.lower())
-            if other is not None:
-                self.refuse(entry, f'The name "{name}" is also on line {other.line}.')
-                self.refuse(other, f'The name "{name}" is also on line {entry.line}.')
-                continue
-            seen_names[name.lower()] = entry
-            self.cleaned[entry.code] = (name, entry)
+            self.cleaned[code] = (name, entry)
+            by_name[_fold(name)].append(entry)
+        for group in by_name.values():
+            for entry in group if len(group) > 1 else []:
+                others = ", ".join(
+                    f'key "{e.code}" ({_places([e])})' for e in group if e is not entry
+                )
+                name = self.cleaned[entry.code][0]
+                self.refuse(
+                    entry,
+                    f'The name "{name}" of key "{entry.code}" is also the name of '
+                    f"{others}; names must be unique ignoring case.",
+                )
 
     def refuse_taken_names(
         self, existing: dict[str, TicketType], renamed: set[str]
     ) -> None:
         """A name may move to another key only if its holder is renamed too."""
+        holders = {_fold(t.name): t for t in existing.values()}
         for code, name in self.valid():
-            holder = next(
-                (
-                    t
-                    for t in existing.values()
-                    if t.name.lower() == name.lower() and t.code != code
-                ),
-                None,
-            )
-            if holder is not None and (
-                holder.code not in renamed
-                or self.cleaned[holder.code][0].lower() == holder.name.lower()
-            ):
+            holder = holders.get(_fold(name))
+            if holder is None or holder.code == code:
+                continue
+            if holder.code not in renamed or _fold(
+                self.cleaned[holder.code][0]
+            ) == _fold(holder.name):
                 self.refuse(
                     self.cleaned[code][1], NAME_TAKEN % {"code": holder.code}, name
                 )
@@ -291,8 +235,17 @@ class _Check:
         return [
             (code, name)
             for code, (name, entry) in self.cleaned.items()
-            if entry.line not in self.invalid_lines
+            if id(entry) not in self.invalid
         ]
+
+
+def _fold(name: str) -> str:
+    """A name as names are compared: composed (NFC), ignoring case."""
+    return unicodedata.normalize("NFC", name).lower()
+
+
+def _places(entries: Iterable[Entry]) -> str:
+    return " and ".join(f"line {e.line}, column {e.column}" for e in entries)
 
 
 def _changes(
@@ -325,11 +278,20 @@ def _write(
 ) -> None:
     # Park renamed types' names first, so two types can swap names (a control
     # character: no valid name can clash with the parked one).
-    TicketType.objects.filter(code__in=renamed).update(
-        name=Concat(Value("\x01renaming "), "code")
-    )
+    codes = sorted(renamed)
+    for start in range(0, len(codes), _BATCH):
+        TicketType.objects.filter(code__in=codes[start : start + _BATCH]).update(
+            name=Concat(Value("\x01renaming "), "code")
+        )
     for ticket_type in deactivate:
         ticket_type.active = False
-    for ticket_type in [*changes, *deactivate]:
-        ticket_type._history_user = user  # type: ignore[attr-defined]
-        ticket_type.save()
+    # In bulk, with their history rows: a file of 100,000 types is one import.
+    created = [t for t in changes if t.pk is None]
+    updated = [*(t for t in changes if t.pk is not None), *deactivate]
+    bulk_create_with_history(created, TicketType, batch_size=_BATCH, default_user=user)
+    bulk_update_with_history(
+        updated, TicketType, ["name", "active"], batch_size=_BATCH, default_user=user
+    )
+
+
+_BATCH = 500

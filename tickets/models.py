@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -59,6 +60,12 @@ class TicketType(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Composed (NFC), so the case-insensitive unique name sees é typed as
+        # e + ◌́ as the same é, as the importer does.
+        self.name = unicodedata.normalize("NFC", self.name)
+        super().save(*args, **kwargs)
 
 
 class Ticket(models.Model):

@@ -49,11 +49,11 @@ def entries(history: QuerySet[Any], *, limit: int = 20) -> list[Entry]:
         ]
     )
     model = history.model
-    recorded = {f.attname for f in model._meta.concrete_fields}
+    kept = {f.attname for f in model._meta.concrete_fields}  # not excluded_fields
     fields = [
         f
         for f in model.instance_type._meta.concrete_fields
-        if f.name not in IGNORED and not f.primary_key and f.attname in recorded
+        if f.name not in IGNORED and not f.primary_key and f.attname in kept
     ]
     labels = _related_labels(fields, records)
     result = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import sys
 from collections.abc import Iterator
 from typing import IO, Any, TextIO, cast
@@ -69,13 +70,35 @@ def _standard_output(command: BaseCommand, *, binary: bool) -> Iterator[IO[Any]]
             raise CommandError("Give a file name to write this format.")
         yield out
         return
-    if binary:
-        yield buffer
-        buffer.flush()
-        return
-    text = io.TextIOWrapper(buffer, encoding="utf-8", newline="", write_through=True)
     try:
-        yield text
-    finally:
-        text.flush()
-        text.detach()
+        if binary:
+            yield buffer
+            buffer.flush()
+            return
+        text = io.TextIOWrapper(
+            buffer, encoding="utf-8", newline="", write_through=True
+        )
+        try:
+            yield text
+        finally:
+            text.flush()
+            text.detach()
+    except BrokenPipeError:
+        _stop_quietly(buffer)
+
+
+# The exit status of a program that a closed pipe stopped (128 + SIGPIPE), as
+# for `seq 1000000 | head` under `set -o pipefail`.
+EXIT_BROKEN_PIPE = 141
+
+
+def _stop_quietly(buffer: IO[bytes]) -> None:
+    """The reader closed the pipe (``export_customers | head``): stop with no
+    traceback and no message, the way other command-line tools do."""
+    # Whatever is still buffered can never be written: point the descriptor at
+    # /dev/null so that the interpreter's final flush does not complain either.
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, buffer.fileno())
+        os.close(devnull)
+    raise SystemExit(EXIT_BROKEN_PIPE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any, Protocol, overload
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
@@ -64,6 +64,18 @@ class LinkedPaginator(Paginator):
         return LinkedPage(*args, **kwargs)
 
 
-def paginate(request: HttpRequest, items: CappedList) -> Page[Model]:
+class PageSource(Protocol):
+    """What a list gives the paginator: ``CappedList`` or a ranked list."""
+
+    def count(self) -> int: ...
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[Any]: ...
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+    @overload
+    def __getitem__(self, index: slice) -> Any: ...
+
+
+def paginate(request: HttpRequest, items: PageSource) -> Page[Model]:
     """The page of ``items`` named by ``?page=``; a bad number gives the nearest."""
     return LinkedPaginator(items, PER_PAGE).get_page(request.GET.get("page"))

@@ -9,6 +9,7 @@ what ``writing`` may use, and neither imports the other)::
     columns      the file's header, the plan's column layout
     rules        every value cleaned by the shared rules; unique in the file
     matching     rows matched to customers: the plan
+    id_range     rows without ID that no free ID is left for
     writing      the plan written, with history rows, in one transaction
     reverting    an applied batch undone (no pyarrow)
     batch_rows   a batch's rows, stored in bulk and read back
@@ -33,6 +34,7 @@ ORDER = [
     "columns",
     "rules",
     "matching",
+    "id_range",
     "writing",
     "reverting",
     "batch_rows",

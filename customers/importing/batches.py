@@ -41,35 +41,51 @@ class BatchOutdated(BatchRefused):
 
 
 def record_batch(
-    report: ImportReport, *, user: User | None, list_unchanged: bool = False
+    report: ImportReport,
+    *,
+    user: User | None,
+    list_unchanged: bool = False,
+    batch: ImportBatch | None = None,
+    progress: Progress = no_progress,
 ) -> ImportBatch:
     """Save a checked file as a batch (status previewed) with its rows: what each
     new and changed row writes, the invalid rows, and with ``list_unchanged`` the
-    unchanged rows too (a preview shows them; otherwise they are counted)."""
+    unchanged rows too (a preview shows them; otherwise they are counted).
+
+    ``batch``: a batch already made for the upload (a background check fills it
+    in; it must have no rows)."""
     plan = report.plan
     assert plan is not None, "only a checked file is recorded"
     ImportBatch.objects.stale_recordings().delete()
-    batch = ImportBatch.objects.create(
-        created_by=recorded_user(user),
-        file_name=report.file_name[:255],
-        file_size=report.file_size,
-        sha256=report.sha256,
-        mode=(
+    fields = {
+        "file_name": report.file_name[:255],
+        "file_size": report.file_size,
+        "sha256": report.sha256,
+        "mode": (
             ImportBatch.Mode.SKIP_INVALID
             if report.skip_invalid
             else ImportBatch.Mode.ALL_OR_NOTHING
         ),
-        status=ImportBatch.Status.RECORDING,
-        created=report.created,
-        updated=report.updated,
-        unchanged=report.unchanged,
-        invalid=report.invalid,
-        header=report.header,
-        warnings=report.warnings,
-        parked=plan.park,
-        max_file_id=plan.max_file_id,
-        lists_unchanged=list_unchanged,
-    )
+        "status": ImportBatch.Status.RECORDING,
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "invalid": report.invalid,
+        "header": report.header,
+        "warnings": report.warnings,
+        "parked": plan.park,
+        "max_file_id": plan.max_file_id,
+        "lists_unchanged": list_unchanged,
+    }
+    if batch is None:
+        batch = ImportBatch.objects.create(created_by=recorded_user(user), **fields)
+        made = True
+    else:
+        for name, value in fields.items():
+            setattr(batch, name, value)
+        batch.save(update_fields=list(fields))
+        made = False
+    progress("recording", 0, report.created + report.updated + report.invalid)
     try:
         save_rows(
             batch,
@@ -79,7 +95,8 @@ def record_batch(
             errors=report.errors,
         )
     except BaseException:
-        batch.delete()
+        if made:
+            batch.delete()
         raise
     batch.mark_recorded()
     return batch
@@ -115,7 +132,7 @@ def apply_batch(
     (the batch is then out of date).
     """
     batch.refresh_from_db()
-    _check_can_apply(batch, force=force)
+    check_can_apply(batch, force=force)
     if plan is None:
         plan = load_plan(batch)
     try:
@@ -128,7 +145,9 @@ def apply_batch(
         ) from None
 
 
-def _check_can_apply(batch: ImportBatch, *, force: bool) -> None:
+def check_can_apply(batch: ImportBatch, *, force: bool) -> None:
+    """Raise ``BatchRefused`` (``AlreadyImported``) unless the batch can be
+    applied now; a background apply checks before it is queued."""
     if batch.status != ImportBatch.Status.PREVIEWED:
         raise BatchRefused(
             f"Import #{batch.pk} is {batch.get_status_display().lower()}: only a "

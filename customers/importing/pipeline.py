@@ -25,6 +25,7 @@ from customer_flow.lib.sqlite_scans import unmapped
 from customers.importing.batches import BatchOutdated, apply_batch, record_batch
 from customers.importing.columns import error_order, map_header
 from customers.importing.csv_reading import CsvTable, read_csv
+from customers.importing.id_range import refuse_id_overflow
 from customers.importing.matching import load_snapshot, plan_changes
 from customers.importing.report import (
     ImportReport,
@@ -184,6 +185,7 @@ def _check(
     if duplicate is not None:
         report.duplicate_of = duplicate.pk
         report.warnings.append(duplicate_message(duplicate))
+    progress("reading", 0, report.file_size)
     try:
         table = read_csv(data, encoding=encoding, delimiter=delimiter)
     except FileRefused as refused:
@@ -235,13 +237,14 @@ def _compare(
 ) -> None:
     """Validate the rows, compare them with the customers, and plan."""
     validated = validate_rows(table, positions, progress)
+    progress("matching", 0, table.num_rows)
     snapshot = load_snapshot()
     plan, unchanged, db_errors, warnings = plan_changes(
         validated, snapshot, has_phone="phone" in positions
     )
     del snapshot
     report.warnings.extend(warnings)
-    errors = table.errors + validated.errors + db_errors
+    errors = table.errors + validated.errors + db_errors + refuse_id_overflow(plan)
     errors.sort(key=error_order)
     report.errors = errors
     _collect_rejected(report, table, errors)

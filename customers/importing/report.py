@@ -30,6 +30,11 @@ MATCHING_RULE = (
 )
 
 Progress = Callable[[str, int, int], None]
+"""``progress(phase, done, total)``: called as each phase starts and as it moves
+(``total`` 0 when not known). The phases, in order: reading (bytes), validating,
+matching, recording (a preview's rows stored), staging, writing (rows). The
+command draws a bar per phase; a background job shows them on the batch page
+(``customers.models.import_job.PHASE_LABELS``)."""
 
 
 def no_progress(step: str, done: int, total: int) -> None:

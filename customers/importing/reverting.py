@@ -40,6 +40,7 @@ from django.utils.translation import ngettext
 from customer_flow.lib.history_rows import insert_history_rows
 from customer_flow.lib.users import recorded_user
 from customers.models import Customer, ImportBatch, ImportBatchRow
+from customers.search_keys import refresh_keys
 from tickets.models import Ticket
 
 if TYPE_CHECKING:
@@ -366,9 +367,10 @@ class _Writer:
         # Free the emails first, so that customers can get back each other's
         # (a swap in the file) without tripping the unique index midway.
         self.cursor.execute(
-            f"UPDATE {self.t.customers} AS c SET email = %s || CAST(c.id AS TEXT) "
+            f"UPDATE {self.t.customers} AS c SET email = %s || CAST(c.id AS TEXT), "
+            "email_key = %s || CAST(c.id AS TEXT) "
             f"FROM {self.t.rows} AS r WHERE {mine} AND c.email <> r.old_email",
-            [_PARKED, *params],
+            [_PARKED, _PARKED, *params],
         )
         self.cursor.execute(
             f"UPDATE {self.t.customers} AS c SET name = r.old_name, "
@@ -378,5 +380,7 @@ class _Writer:
         )
         restored = self.cursor.rowcount
         ids_sql, ids_params = self._ids(Kind.CHANGED)
+        self.cursor.execute(ids_sql, ids_params)
+        refresh_keys(pk for (pk,) in self.cursor.fetchall())
         self._history("~", f"c.id IN ({ids_sql})", ids_params)
         return restored

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from django.core.exceptions import ValidationError
 
+from customer_flow.lib.folding import email_identity_column
 from customer_flow.lib.formulas import restore_formula
 from customer_flow.lib.row_errors import RowError
 from customers import validation
@@ -47,8 +48,9 @@ FAST_PATTERNS = {
     # 7 to 15 digits, at most two separators between two digits.
     "phone": r"^(?:'?\+)?\(?[0-9](?:[ ()./-]{0,2}[0-9]){6,14}\)?$",
 }
-# Letters that validation.check_not_garbled refuses after Ã or Â (mojibake).
-_GARBLED_LETTERS = r"[ÃÂ][ªµº]"
+# Values the fast patterns would match but the shared rules refuse or change:
+# mojibake (the very pattern of validation.check_not_garbled) and text not in
+# Unicode's composed form (normalize turns it into NFC).
 
 
 def clean_cell(key: str, raw: str) -> object:
@@ -68,8 +70,13 @@ def fast_check(key: str, values: pa.Array) -> tuple[np.ndarray, pa.Array]:
         accepted = pc.or_(accepted, pc.equal(values, ""))
     elif key == "name":
         short = pc.less_equal(pc.utf8_length(values), validation.NAME_MAX_LENGTH)
-        garbled = pc.match_substring_regex(values, _GARBLED_LETTERS)
+        garbled = pc.match_substring_regex(values, validation.GARBLED_PATTERN)
+        composed = pc.or_(
+            pc.string_is_ascii(values),
+            pc.equal(pc.utf8_normalize(values, "NFC"), values),
+        )
         accepted = pc.and_(pc.and_(accepted, short), pc.invert(garbled))
+        accepted = pc.and_(accepted, composed)
     elif key == "email":
         short = pc.less_equal(pc.utf8_length(values), validation.EMAIL_MAX_LENGTH)
         accepted = pc.and_(accepted, short)
@@ -77,7 +84,9 @@ def fast_check(key: str, values: pa.Array) -> tuple[np.ndarray, pa.Array]:
         if pc.any(pc.starts_with(values, "'")).as_py():
             cleaned = pc.replace_substring_regex(values, r"^'", "")
         short = pc.less_equal(pc.utf8_length(cleaned), validation.PHONE_MAX_LENGTH)
-        accepted = pc.or_(pc.and_(accepted, short), pc.equal(values, ""))
+        decimal = pc.match_substring_regex(cleaned, validation.FLOAT_SUFFIX_PATTERN)
+        accepted = pc.and_(pc.and_(accepted, short), pc.invert(decimal))
+        accepted = pc.or_(accepted, pc.equal(values, ""))
     return as_bools(accepted), cleaned
 
 
@@ -106,6 +115,8 @@ def validate_rows(
             continue
         raw = table.columns.column(positions[key])
         values[key] = _clean_column(key, raw, table.lines, invalid, errors)
+        if key == "phone":
+            refuse_lost_zeros(values[key], table.lines, invalid, errors)
         progress("validating", count * len(values) // len(positions), count)
     for row, column in table.stray_quotes.items():
         invalid[row] = True
@@ -154,6 +165,35 @@ def _clean_column(
     )
 
 
+LOST_ZERO = (
+    "Looks like a spreadsheet dropped this phone number's leading zero (other "
+    "phones in this file start with 0); format the column as text and export "
+    "again, or write the number with its 0 or its +country code."
+)
+
+
+def refuse_lost_zeros(
+    phones: pa.Array, lines: np.ndarray, invalid: np.ndarray, errors: list[RowError]
+) -> None:
+    """Phones a spreadsheet stored as numbers, detectable when most phones of the
+    file are written nationally (``0…``): digits only, no 0 or +, one digit
+    shorter than those."""
+    filled = pc.fill_null(phones, "")
+    national = as_bools(pc.starts_with(filled, "0"))
+    present = as_bools(pc.not_equal(filled, ""))
+    if not national.any() or national.sum() * 2 < present.sum():
+        return
+    digits = pc.utf8_length(pc.replace_substring_regex(filled, "[^0-9]", ""))
+    national_lengths = pc.unique(pc.filter(digits, pa.array(national)))
+    bare = pc.match_substring_regex(filled, r"^[1-9][0-9]{5,13}$")
+    shorter = pc.is_in(pc.add(digits, 1), value_set=national_lengths)
+    for row in np.flatnonzero(as_bools(pc.and_(bare, shorter))).tolist():
+        invalid[row] = True
+        errors.append(
+            RowError(int(lines[row]), COLUMNS["phone"], phones[row].as_py(), LOST_ZERO)
+        )
+
+
 def _refuse_duplicates(
     values: dict[str, pa.Array],
     email_lower: pa.Array,
@@ -193,27 +233,10 @@ def _column_label(header: list[str], column: int, positions: dict[str, int]) -> 
 
 
 def lower_emails(emails: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Emails in lower case, for comparing them ignoring case."""
-    # Python's str.lower() is the reference (SQLite's LOWER() folds ASCII only);
-    # pyarrow's ASCII lowering gives the same result for ASCII text, fast.
-    lowered = pc.ascii_lower(emails)
-    other = np.flatnonzero(
-        ~np.asarray(
-            pc.fill_null(pc.string_is_ascii(emails), True).to_numpy(
-                zero_copy_only=False
-            ),
-            bool,
-        )
-    )
-    if len(other):
-        mask = np.zeros(len(emails), bool)
-        mask[other] = True
-        lowered = pc.replace_with_mask(
-            lowered,
-            pa.array(mask),
-            pa.array([value.lower() for value in emails.take(other).to_pylist()]),
-        )
-    return lowered
+    """The emails' identities, for telling whether two rows or a row and a
+    customer have the same address: case folded, NFC, IDNA domain (the rule of
+    the database's unique key, ``customer_flow.lib.folding.email_identity``)."""
+    return email_identity_column(emails)
 
 
 def duplicates(keys: pa.Array | pa.ChunkedArray) -> dict[object, list[int]]:

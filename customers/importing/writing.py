@@ -18,11 +18,13 @@ from customer_flow.lib.users import recorded_user
 from customers.importing.columns import COLUMNS, PLAN_SCHEMA, STAGED_COLUMNS
 from customers.importing.report import Plan, Progress, no_progress
 from customers.models import Customer, ImportBatch, ImportBatchRow
+from customers.search_keys import KEY_FIELDS, key_columns
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 _STAGE = "customer_import_stage"
+_KEYS_FROM_STAGE = ", ".join(f"{name} = s.{name}" for name in KEY_FIELDS)
 
 
 class ConcurrentChange(Exception):
@@ -52,6 +54,7 @@ def write_plan(
         _create_stage(cursor)
         try:
             _fill_stage(cursor, plan.rows, progress)
+            progress("writing", 0, plan.rows.num_rows)
             started = time.perf_counter()
             with transaction.atomic():
                 batch.mark_applied(by=recorded_user(by))
@@ -71,6 +74,7 @@ def _create_stage(cursor: CursorWrapper) -> None:
             columns.append(f"{name} TEXT NOT NULL")
         else:
             columns.append(f"{name} {integer}")
+    columns += [f"{name} TEXT NOT NULL" for name in KEY_FIELDS]
     cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
     cursor.execute(f"CREATE TEMPORARY TABLE {_STAGE} ({', '.join(columns)})")
 
@@ -78,7 +82,9 @@ def _create_stage(cursor: CursorWrapper) -> None:
 def _fill_stage(cursor: CursorWrapper, rows: pa.Table, progress: Progress) -> None:
     total = rows.num_rows
     positions = pa.array(np.arange(1, total + 1), pa.int64())
-    staged = rows.select(STAGED_COLUMNS).add_column(0, "pos", positions)
+    staged = with_search_keys(rows.select(STAGED_COLUMNS)).add_column(
+        0, "pos", positions
+    )
     insert_rows(
         _STAGE,
         staged.column_names,
@@ -88,6 +94,15 @@ def _fill_stage(cursor: CursorWrapper, rows: pa.Table, progress: Progress) -> No
     )
     if connection.vendor == "postgresql":
         cursor.execute(f"ANALYZE {_STAGE}")  # temporary tables get no autovacuum
+
+
+def with_search_keys(rows: pa.Table) -> pa.Table:
+    """The rows with their customers' search and identity keys added
+    (``customers.search_keys``), worked out for the whole batch at once."""
+    keys = key_columns(rows.column("name"), rows.column("email"), rows.column("phone"))
+    for name in KEY_FIELDS:
+        rows = rows.append_column(name, keys[name])
+    return rows
 
 
 def _apply_stage(cursor: CursorWrapper, plan: Plan, batch: ImportBatch) -> None:
@@ -157,9 +172,10 @@ def _park_emails(cursor: CursorWrapper, park: list[int]) -> None:
     for start in range(0, len(park), 500):
         ids = park[start : start + 500]
         cursor.execute(
-            f"UPDATE {_customers()} SET email = %s || CAST(id AS TEXT) "
+            f"UPDATE {_customers()} SET email = %s || CAST(id AS TEXT), "
+            "email_key = %s || CAST(id AS TEXT) "
             f"WHERE id IN ({', '.join(['%s'] * len(ids))})",
-            ["!parked-by-import-", *ids],
+            ["!parked-by-import-", "!parked-by-import-", *ids],
         )
 
 
@@ -167,7 +183,8 @@ def _update_customers(cursor: CursorWrapper, updates: int, now: datetime) -> Non
     """Update the customers of the plan, each only at the version it was read at."""
     cursor.execute(
         f"UPDATE {_customers()} AS c SET name = s.name, email = s.email, "
-        "phone = s.phone, updated_at = %s, version = c.version + 1 "
+        f"phone = s.phone, {_KEYS_FROM_STAGE}, updated_at = %s, "
+        "version = c.version + 1 "
         f"FROM {_STAGE} AS s WHERE s.version IS NOT NULL AND c.id = s.id "
         "AND c.version = s.version",
         [connection.ops.adapt_datetimefield_value(now)],
@@ -182,7 +199,7 @@ def _new_customer_values(now: datetime) -> dict[str, Any]:
     change here)."""
     values: dict[str, Any] = {}
     for field in Customer._meta.concrete_fields:
-        if field.column in COLUMNS:  # from the file
+        if field.column in COLUMNS or field.column in KEY_FIELDS:  # staged
             continue
         if field.attname in ("created_at", "updated_at"):
             value: Any = connection.ops.adapt_datetimefield_value(now)

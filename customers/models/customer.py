@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connections, models
-from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from customer_flow.lib.folding import email_identity
+from customer_flow.lib.key_fields import KeyField
 from customers import search, validation
+from customers.search_keys import KEY_FIELDS, keys_of
 
 
 class CustomerQuerySet(models.QuerySet["Customer"]):
@@ -23,8 +25,9 @@ class CustomerQuerySet(models.QuerySet["Customer"]):
         return self.filter(archived_at__isnull=False)
 
     def with_email(self, email: str) -> CustomerQuerySet:
-        """Customers whose email matches ignoring case (uses the unique index)."""
-        return self.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
+        """Customers whose email is the same address (its identity: case
+        folded, NFC, IDNA domain; uses the unique index)."""
+        return self.filter(email_key=email_identity(email))
 
     def with_status(self, status: str) -> CustomerQuerySet:
         """``active``, ``archived`` or anything else for all customers."""
@@ -36,19 +39,25 @@ class CustomerQuerySet(models.QuerySet["Customer"]):
 
     def search(self, text: str) -> CustomerQuerySet:
         """Customers matching the search box (see ``customers.search``): exact ID,
-        or the start of the phone digits, the email, or the name from its first or
-        second word."""
-        vendor = self.db_vendor()
-        query = search.parse(text, vendor=vendor)
+        or the start (or last digits) of the phone, the email, its domain, or a
+        word of the name, ignoring case and accents."""
+        query = search.parse(text)
         if query.is_empty:
             return self
-        condition = models.Q(pk__in=[])
-        for _key, branch in query.branches():
-            condition |= branch
-        return self.alias(**search.keys(vendor)).filter(condition)
+        return self.filter(query.condition())
 
     def db_vendor(self) -> str:
         return connections[self.db].vendor
+
+    def bulk_create(
+        self, objs: Iterable[Customer], *args: Any, **kwargs: Any
+    ) -> list[Customer]:
+        """As Django's, with each customer's search and identity keys filled
+        (save() is not called for bulk-created rows)."""
+        objs = list(objs)
+        for customer in objs:
+            customer.fill_keys()
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 ARCHIVED = models.Q(archived_at__isnull=False)
@@ -105,6 +114,33 @@ class Customer(models.Model):
         blank=True,
         help_text="Set when the customer is archived; empty means active.",
     )
+    # The search and identity keys (customers.search_keys), kept in step with
+    # name, email and phone by save(), the importer and its undo. A row written
+    # by raw SQL must give email_key; its search keys default to empty.
+    name_key = KeyField(
+        max_length=400, blank=True, editable=False, default="", db_default=""
+    )
+    name_tail_key = KeyField(
+        max_length=400, blank=True, editable=False, default="", db_default=""
+    )
+    name_last_key = KeyField(
+        max_length=400, blank=True, editable=False, default="", db_default=""
+    )
+    email_key = KeyField(
+        max_length=400,
+        editable=False,
+        default="",
+        help_text="The email's identity: case folded, NFC, IDNA domain. Unique.",
+    )
+    email_domain_key = KeyField(
+        max_length=400, blank=True, editable=False, default="", db_default=""
+    )
+    phone_key = KeyField(
+        max_length=40, blank=True, editable=False, default="", db_default=""
+    )
+    phone_rev_key = KeyField(
+        max_length=40, blank=True, editable=False, default="", db_default=""
+    )
     version = models.PositiveIntegerField(
         default=1,
         editable=False,
@@ -115,7 +151,7 @@ class Customer(models.Model):
     # history_user without a database constraint, for the same reason as
     # import_batch (an import's million rows all name the importing user).
     history = HistoricalRecords(
-        excluded_fields=["version"],
+        excluded_fields=["version", *KEY_FIELDS],
         bases=[ImportBatchLink],
         user_db_constraint=False,
     )
@@ -124,8 +160,8 @@ class Customer(models.Model):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
-                Lower("email"),
-                name="customer_email_unique_ci",
+                fields=["email_key"],
+                name="customer_email_identity_unique",
                 violation_error_message="A customer with this email already exists.",
             ),
             models.CheckConstraint(
@@ -133,34 +169,18 @@ class Customer(models.Model):
             ),
         ]
         indexes = [
-            # Search by name prefix and sort by name (the email one is the unique
-            # constraint above). Expressions, so bulk-written rows need nothing.
-            models.Index(Lower("name"), name="customer_name_lower_idx"),
-            models.Index(search.NameTail("name"), name="customer_name_tail_idx"),
-            models.Index(search.PhoneDigits("phone"), name="customer_phone_digits_idx"),
+            # The search keys (the email's is the unique constraint above): each
+            # kind of search is a prefix range on one of them.
+            models.Index(fields=["name_key", "id"], name="customer_name_key_idx"),
+            models.Index(fields=["name_tail_key"], name="customer_name_tail_key_idx"),
+            models.Index(fields=["name_last_key"], name="customer_name_last_key_idx"),
+            models.Index(fields=["email_domain_key"], name="customer_domain_key_idx"),
+            models.Index(fields=["phone_key", "id"], name="customer_phone_key_idx"),
+            models.Index(fields=["phone_rev_key"], name="customer_phone_rev_key_idx"),
             models.Index(fields=["created_at"], name="customer_created_idx"),
             # Only archived rows: "archived IS NULL" must not pick this index.
             models.Index(
                 fields=["archived_at"], name="customer_archived_idx", condition=ARCHIVED
-            ),
-            # The search keys again for the few archived customers, so searching
-            # the Archived filter reads them in order instead of skipping through
-            # every active match. (SQLite prefers these once ANALYZE has run.)
-            models.Index(
-                Lower("name"), name="customer_arch_name_idx", condition=ARCHIVED
-            ),
-            models.Index(
-                search.NameTail("name"),
-                name="customer_arch_tail_idx",
-                condition=ARCHIVED,
-            ),
-            models.Index(
-                Lower("email"), name="customer_arch_email_idx", condition=ARCHIVED
-            ),
-            models.Index(
-                search.PhoneDigits("phone"),
-                name="customer_arch_phone_idx",
-                condition=ARCHIVED,
             ),
         ]
         permissions = [
@@ -176,6 +196,10 @@ class Customer(models.Model):
         # The version lets an edit form notice that someone saved in between.
         if not self._state.adding:
             self.version += 1
+        self.fill_keys()
+        fields = kwargs.get("update_fields")
+        if fields is not None and {"name", "email", "phone"} & set(fields):
+            kwargs["update_fields"] = {*fields, *KEY_FIELDS}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -202,6 +226,11 @@ class Customer(models.Model):
         # clean() reports the email clash on the email field, with the other
         # customer's ID; don't report it a second time as a form-wide error.
         super().validate_constraints(exclude=set(exclude or ()) | {"email"})
+
+    def fill_keys(self) -> None:
+        """Work out the search and identity keys from name, email and phone."""
+        for field, key in keys_of(self.name, self.email, self.phone).items():
+            setattr(self, field, key)
 
     @property
     def is_archived(self) -> bool:

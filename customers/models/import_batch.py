@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customer_flow.lib.row_errors import RowError
+from customers.models.import_job import BackgroundJob
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -39,13 +40,16 @@ class ImportBatchQuerySet(models.QuerySet["ImportBatch"]):
 
     def stale_recordings(self) -> ImportBatchQuerySet:
         """Batches left half-recorded by a killed process: of no use to anyone."""
+        # (A batch recorded by a background job keeps its upload to be checked
+        # again: the batch page offers that.)
         return self.filter(
             status=ImportBatch.Status.RECORDING,
+            upload="",
             created_at__lt=timezone.now() - STALE_RECORDING,
         )
 
 
-class ImportBatch(models.Model):
+class ImportBatch(BackgroundJob):
     """One customer import: the file, who and when, what it does, and its status.
 
     A preview in the browser is a batch too (status *previewed*): its rows are
@@ -57,6 +61,9 @@ class ImportBatch(models.Model):
         SKIP_INVALID = "skip_invalid", "Valid rows only"
 
     class Status(models.TextChoices):
+        # Uploaded in the browser or the admin: a background job checks it.
+        CHECKING = "checking", "Being checked"
+        REFUSED = "refused", "Refused"
         # Rows are stored in several short transactions; until the last one the
         # batch is "recording" and can't be applied (a killed process leaves it so).
         RECORDING = "recording", "Being recorded"
@@ -79,6 +86,7 @@ class ImportBatch(models.Model):
     sha256 = models.CharField(
         "SHA-256",
         max_length=64,
+        blank=True,
         db_index=True,
         help_text="Hex digest of the file as uploaded, to recognise a re-import.",
     )
@@ -165,7 +173,35 @@ class ImportBatch(models.Model):
 
     @property
     def can_apply(self) -> bool:
-        return self.status == self.Status.PREVIEWED and not self.is_refused
+        return (
+            self.status == self.Status.PREVIEWED
+            and not self.is_refused
+            and not self.is_busy
+        )
+
+    @property
+    def can_check_again(self) -> bool:
+        """A check that failed, was interrupted or refused the file can run
+        again on the kept upload."""
+        # (Recording and no job at work: a worker was killed while saving rows.)
+        waiting = self.status in (
+            self.Status.CHECKING,
+            self.Status.REFUSED,
+            self.Status.RECORDING,
+        )
+        return bool(self.upload) and waiting and not self.is_busy
+
+    def switch_mode(self, mode: str) -> None:
+        """All or nothing <-> valid rows only, for a preview: its rows are the
+        same either way (invalid rows are always listed, never planned)."""
+        updated = ImportBatch.objects.filter(
+            pk=self.pk, status=self.Status.PREVIEWED
+        ).update(mode=mode)
+        if not updated:
+            raise BatchRefused(
+                f"Import #{self.pk} is not a preview: its mode can no longer change."
+            )
+        self.mode = mode
 
     @property
     def can_revert(self) -> bool:
@@ -186,7 +222,9 @@ class ImportBatch(models.Model):
         self.status = self.Status.APPLIED
         self.applied_at = timezone.now()
         self.applied_by = by
-        self.save()
+        # Only these: a background job's progress is written beside it.
+        fields = ["status", "applied_at", "applied_by"] if self.pk else None
+        self.save(update_fields=fields)
 
     def mark_outdated(self) -> None:
         """Customers changed since the preview: it can no longer be applied."""
@@ -199,19 +237,27 @@ class ImportBatch(models.Model):
     def discard(self) -> None:
         """Drop a preview that will not be applied (its rows too; the record
         stays). Raises ``BatchRefused`` unless it is a preview."""
-        status = (
-            ImportBatch.objects.select_for_update()
-            .values_list("status", flat=True)
-            .get(pk=self.pk)
+        fresh = ImportBatch.objects.select_for_update().get(pk=self.pk)
+        status = fresh.status
+        discardable = (
+            self.Status.PREVIEWED,
+            self.Status.OUTDATED,
+            self.Status.CHECKING,
+            self.Status.REFUSED,
+            self.Status.RECORDING,
         )
-        if status not in (self.Status.PREVIEWED, self.Status.OUTDATED):
+        # A job at work on it would write on: wait for it (or for it to stall).
+        # A queued one finds the batch discarded and does nothing.
+        running = fresh.job_state == self.JobState.RUNNING and not fresh.is_stalled
+        if status not in discardable or running:
             self.status = status
             raise BatchRefused(
                 f"Import #{self.pk} is {self.get_status_display().lower()}: only a "
                 "preview can be discarded."
             )
         self.status = self.Status.DISCARDED
-        self.save(update_fields=["status"])
+        self.job_state = self.JobState.IDLE
+        self.save(update_fields=["status", "job_state"])
         self.rows.all().delete()
 
     def mark_reverted(self, by: User | None) -> None:

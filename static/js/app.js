@@ -41,13 +41,10 @@
       var heads = Array.prototype.map.call(
         table.querySelectorAll("thead th"),
         function (th) {
-          // The heading's words, not its sort mark (hidden from screen readers).
-          var words = th.cloneNode(true);
-          Array.prototype.forEach.call(
-            words.querySelectorAll("[aria-hidden=true]"),
-            function (mark) { mark.remove(); }
-          );
-          return words.textContent.trim();
+          // The heading's words, without a sort mark (hidden from readers too).
+          var mark = th.querySelector("[aria-hidden]");
+          var text = th.textContent;
+          return (mark ? text.replace(mark.textContent, "") : text).trim();
         }
       );
       Array.prototype.forEach.call(table.querySelectorAll("tbody tr"), function (row) {
@@ -138,6 +135,10 @@
     if (!button || !document.getElementById("shortcuts")) return;
     button.hidden = false;
     button.addEventListener("click", showShortcuts);
+    var close = document.querySelector("[data-shortcuts-close]");
+    close.addEventListener("click", function () {
+      document.getElementById("shortcuts").close();
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -42,8 +42,8 @@ def test_two_types_can_swap_names(make_ticket_type):
         pytest.param(
             b'{"1": "A",\n "2": "B",\n "1": "C"}',
             [
-                'line 1, column 7: The key "1" is also on line 3.',
-                'line 3, column 7: The key "1" is also on line 1.',
+                'line 1, column 7: The key "1" is also at line 3, column 7; keep one.',
+                'line 3, column 7: The key "1" is also at line 1, column 7; keep one.',
             ],
             id="duplicate-key",
         ),
@@ -62,8 +62,10 @@ def test_two_types_can_swap_names(make_ticket_type):
         pytest.param(
             b'{"1": "Billing",\n "2": "BILLING"}',
             [
-                'line 1, column 7: The name "BILLING" is also on line 2.',
-                'line 2, column 7: The name "BILLING" is also on line 1.',
+                'line 1, column 7: The name "Billing" of key "1" is also the name '
+                'of key "2" (line 2, column 7); names must be unique ignoring case.',
+                'line 2, column 7: The name "BILLING" of key "2" is also the name '
+                'of key "1" (line 1, column 7); names must be unique ignoring case.',
             ],
             id="duplicate-name",
         ),
@@ -126,3 +128,72 @@ def test_export_writes_keys_in_numeric_order_indented(make_ticket_type):
     assert out.getvalue() == (
         '{\n  "1": "Type 1",\n  "2": "Type 2",\n  "10": "Type 10"\n}\n'
     )
+
+
+def test_errors_on_one_line_name_the_keys_and_counts_match(db):
+    report = import_ticket_types(b'{"1": "A", "1": "B", "2": "a", "3": "a"}')
+    assert [str(error) for error in report.errors] == [
+        'line 1, column 7: The key "1" is also at line 1, column 17; keep one.',
+        'line 1, column 17: The key "1" is also at line 1, column 7; keep one.',
+        'line 1, column 27: The name "a" of key "2" is also the name of key "3" '
+        "(line 1, column 37); names must be unique ignoring case.",
+        'line 1, column 37: The name "a" of key "3" is also the name of key "2" '
+        "(line 1, column 27); names must be unique ignoring case.",
+    ]
+    assert report.invalid == len(report.errors) == 4
+    assert report.summary() == (
+        "refused, nothing written (would be 0 created, 0 updated, 0 unchanged, "
+        "4 invalid)"
+    )
+    assert report.exit_message() == "File refused: 4 errors; nothing was written."
+    assert not TicketType.objects.exists()
+
+
+def test_one_error_is_one_error(db):
+    report = import_ticket_types(b'{"1": "A", "2": 7}')
+    assert report.exit_message() == "File refused: 1 error; nothing was written."
+    assert report.error_lines(0) == ["… and 1 more error."]
+    assert report.invalid == 1
+
+
+def test_names_are_compared_and_stored_composed(make_ticket_type):
+    make_ticket_type(code="1", name="Café")
+    report = import_ticket_types('{"2": "CAFE\u0301"}'.encode())
+    assert [str(error) for error in report.errors] == [
+        "line 1, column 7: A ticket type with this name already exists (code 1). "
+        '("CAFÉ")'
+    ]
+    report = import_ticket_types('{"1": "Cafe\u0301s"}'.encode())
+    assert types() == [("1", "Cafés", True)]
+
+
+@pytest.mark.parametrize(
+    "value", ["[" * 100_000 + "]" * 100_000, "[0, " + "[" * 100_000 + "]" * 100_001]
+)
+def test_a_deeply_nested_file_is_refused_in_one_line(make_ticket_type, value):
+    make_ticket_type(code="3", name="Taken")
+    report = import_ticket_types(f'{{"1": {value}}}'.encode())
+    assert [str(error) for error in report.errors] == [
+        "line 1, column 7: Malformed JSON: The value is nested more than 100 levels "
+        "deep; a ticket type's name is text in double quotes."
+    ]
+    assert report.summary() == (
+        "refused, nothing written: the file is not a ticket_types.json"
+    )
+    assert types() == [("3", "Taken", True)]
+
+
+def test_a_large_file_is_imported_whole(db):
+    entries = ",\n".join(f'  "{i}": "Type {i}"' for i in range(1, 20_001))
+    report = import_ticket_types(f"{{\n{entries}\n}}".encode())
+    assert report.created == 20_000
+    assert TicketType.objects.count() == 20_000
+
+
+def test_positions_stay_right_deep_into_a_large_file():
+    from tickets.ticket_types_json import parse_ticket_types
+
+    lines = [f'  "{i}": "Type {i}"' for i in range(1, 100_001)]
+    entries = parse_ticket_types("{\n" + ",\n".join(lines) + "\n}")
+    assert len(entries) == 100_000
+    assert (entries[-1].line, entries[-1].column) == (100_001, 13)

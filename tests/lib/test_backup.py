@@ -20,9 +20,10 @@ while not os.path.exists(sys.argv[2]):  # until the test says stop
     for _ in range(10):  # ten rows per transaction: a snapshot holds whole tens
         n += 1
         db.execute(
-            "INSERT INTO customers_customer (id, name, email, phone, created_at,"
-            " updated_at, version) VALUES (?, ?, ?, '', datetime(), datetime(), 1)",
-            (n, f"Writer {n}", f"writer{n}@example.com"),
+            "INSERT INTO customers_customer (id, name, email, email_key, phone,"
+            " created_at, updated_at, version)"
+            " VALUES (?, ?, ?, ?, '', datetime(), datetime(), 1)",
+            (n, f"Writer {n}", f"writer{n}@example.com", f"writer{n}@example.com"),
         )
     db.execute("COMMIT")
     if n == 10:

@@ -20,6 +20,10 @@ ANY_SIGNED_IN_USER = {
     "two_factor:codes",
     "two_factor:renew_codes",
     "two_factor:disable",
+    "api_tokens:list",
+    "api_tokens:revoke",
+    "api:schema",
+    "api:docs",
 }
 
 
@@ -54,6 +58,10 @@ def test_the_url_list_covers_the_staff_pages():
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_anonymous_is_sent_to_sign_in_and_back(client, db, name, path, method):
     response = getattr(client, method)(path)
+    if path.startswith("/api/"):  # programs get 401 and a challenge, not a page
+        assert response.status_code == 401, path
+        assert response["WWW-Authenticate"] == "Bearer"
+        return
     assert response.status_code == 302, path
     assert response["Location"] == f"{reverse('login')}?next={path}"
 
@@ -67,6 +75,9 @@ def test_a_user_without_permission_gets_the_friendly_403(
 ):
     response = getattr(outsider_client, method)(path)
     assert response.status_code == 403, path
+    if path.startswith("/api/"):
+        assert response.json()["detail"]
+        return
     assert "You don't have access to this page" in response.text
     assert "Traceback" not in response.text
 
@@ -146,6 +157,8 @@ POSTS = [
     ("customers:batch_apply", {"pk": 1}),
     ("customers:batch_discard", {"pk": 1}),
     ("customers:batch_revert", {"pk": 1}),
+    ("api_tokens:list", {}),
+    ("api_tokens:revoke", {}),
     ("logout", {}),
 ]
 

@@ -241,7 +241,7 @@ def test_search_works_without_javascript(no_js_page, agent, make_customer):
 
 
 def test_a_lead_previews_applies_and_undoes_an_import(
-    browser_page, lead, make_customer
+    browser_page, lead, make_customer, task_workers
 ):
     page, problems = browser_page
     make_customer(id=1, name="Ada", email="ada@example.com", phone="020 7946 0001")
@@ -271,7 +271,10 @@ def test_a_lead_previews_applies_and_undoes_an_import(
     page.get_by_role("button", name="Preview").click()
 
     # The preview: counts, the change old -> new, nothing written yet.
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Previewed")
+    # A worker checks the file in the background; the page follows it live.
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        "Previewed", timeout=60_000
+    )
     number = ImportBatch.objects.get().pk  # IDs are not reset between tests
     expect(page.get_by_role("heading", level=1)).to_contain_text(
         f"Import #{number}: id.csv"
@@ -289,7 +292,10 @@ def test_a_lead_previews_applies_and_undoes_an_import(
     # Apply, then see the change in the customer's history.
     page.get_by_role("button", name="Apply").click()
     expect(page.locator(".messages")).to_contain_text(
-        f"Import #{number} applied: 1 created, 1 updated."
+        f"Import #{number} is being applied: 1 to create, 1 to update."
+    )
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        "Applied", timeout=60_000
     )
     page.locator("table.batch-rows").get_by_role("link", name="#1").click()
     expect(page.get_by_role("heading", name="Ada Lovelace", level=1)).to_be_visible()

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import os
 from typing import Any, TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandParser
 
 from customer_flow.lib.command_files import open_input
 from customer_flow.lib.command_reports import show_report
+from customer_flow.lib.command_users import add_user_argument, user_from
 from customer_flow.lib.progress import TerminalProgress
 from customers.importing import MATCHING_RULE, import_customers, write_rejected_rows
 
@@ -52,9 +54,11 @@ class Command(BaseCommand):
             help="Import a file again although an applied batch has the same "
             "SHA-256 (normally refused when it would write anything).",
         )
+        add_user_argument(parser)
 
     def handle(self, *args: Any, path: str, **options: Any) -> None:
         verbosity = options["verbosity"]
+        user = user_from(options)
         with (
             open_input(path) as file,
             TerminalProgress(
@@ -67,7 +71,8 @@ class Command(BaseCommand):
                 skip_invalid=options["skip_invalid"],
                 encoding=options["encoding"],
                 delimiter=DELIMITERS.get(options["delimiter"]),
-                file_name="<stdin>" if path == "-" else path,
+                user=user,
+                file_name="<stdin>" if path == "-" else os.path.basename(path),
                 progress=progress,
                 force=options["force"],
             )

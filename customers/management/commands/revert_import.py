@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from customer_flow.lib.command_users import add_user_argument, user_from
 from customers.importing import RevertRefused, revert_import
 from customers.models import ImportBatch
 
@@ -24,13 +25,15 @@ class Command(BaseCommand):
             help="Revert even customers changed after the import, overwriting "
             "their later changes.",
         )
+        add_user_argument(parser)
 
     def handle(self, *args: Any, batch: int, force: bool, **options: Any) -> None:
+        user = user_from(options)
         found = ImportBatch.objects.filter(pk=batch).first()
         if found is None:
             raise CommandError(f"There is no import batch #{batch}.")
         try:
-            report = revert_import(batch=found, user=None, force=force)
+            report = revert_import(batch=found, user=user, force=force)
         except RevertRefused as refused:
             raise CommandError(refused.exit_message()) from None
         if options["verbosity"]:

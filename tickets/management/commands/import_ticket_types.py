@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from customer_flow.lib.command_files import open_input
 from customer_flow.lib.command_reports import show_report
+from customer_flow.lib.command_users import add_user_argument, user_from
 from tickets.importing import import_ticket_types
 
 
@@ -27,12 +28,15 @@ class Command(BaseCommand):
             action="store_true",
             help="Deactivate the types whose key is not in the file.",
         )
+        add_user_argument(parser)
 
     def handle(self, *args: Any, path: str, **options: Any) -> None:
+        user = user_from(options)
         with open_input(path) as file:
             report = import_ticket_types(
                 file,
                 dry_run=options["dry_run"],
                 deactivate_missing=options["deactivate_missing"],
+                user=user,
             )
         show_report(self, report, verbosity=options["verbosity"])

@@ -1,0 +1,182 @@
+"""Imports checked and applied by real worker processes (customers/import_jobs.py)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+
+from customer_flow.serving import worker_command
+from customers import import_jobs
+from customers.models import Customer, ImportBatch
+from tests.databases import database_url
+
+# The worker is another process: the data must be committed.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("support_groups", "shared_media"),
+]
+
+HEADER = "ID,Name,Email,Phone\n"
+
+
+@pytest.fixture
+def shared_media(settings, monkeypatch, tmp_path: Path) -> Path:
+    """The web process and the workers keep uploads in the same directory."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    monkeypatch.setenv("MEDIA_ROOT", str(settings.MEDIA_ROOT))
+    return settings.MEDIA_ROOT
+
+
+def big_file(rows: int) -> bytes:
+    lines = [
+        f"{i},Customer {i},c{i}@example.com,555 {i:07d}\n" for i in range(1, rows + 1)
+    ]
+    return (HEADER + "".join(lines)).encode()
+
+
+def start_worker() -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        worker_command("--queue-name", "imports"),
+        env={**os.environ, "DATABASE_URL": database_url()},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_for(batch: ImportBatch, condition, timeout: float = 120) -> ImportBatch:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        batch.refresh_from_db()
+        if condition(batch):
+            return batch
+        time.sleep(0.05)
+    raise AssertionError(f"batch never got there: {batch.status} {batch.job_state}")
+
+
+def test_an_upload_returns_at_once_and_a_worker_previews_applies_and_undo_works(
+    client, lead, make_customer, run_tasks
+):
+    make_customer(id=1, name="Ada", email="ada@example.com")
+    client.force_login(lead)
+    text = HEADER + "1,Ada Lovelace,ada@example.com,\n,Cy,cy@example.com,\n"
+    response = client.post(
+        reverse("customers:import"),
+        {"mode": "all_or_nothing", "file": ContentFile(text.encode(), name="id.csv")},
+    )
+    assert response.status_code == 302
+    batch = ImportBatch.objects.get()
+    assert (batch.status, batch.job_state) == ("checking", "queued")
+    assert "Waiting for a worker" in client.get(response.url).text
+
+    run_tasks()
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.job_state) == ("previewed", "done")
+    assert (batch.created, batch.updated, batch.created_by) == (1, 1, lead)
+    assert "Apply this import?" in client.get(response.url).text
+
+    client.post(reverse("customers:batch_apply", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert (batch.status, batch.job_state) == ("previewed", "queued")
+    assert Customer.objects.get(pk=1).name == "Ada"  # not by the request
+
+    run_tasks()
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.applied_by, batch.upload) == ("applied", lead, "")
+    assert Customer.objects.get(pk=1).name == "Ada Lovelace"
+    client.post(reverse("customers:batch_revert", args=[batch.pk]))
+    assert Customer.objects.get(pk=1).name == "Ada"
+    assert not Customer.objects.filter(email="cy@example.com").exists()
+
+
+@pytest.mark.parametrize("phase", ["reading", "recording"])
+def test_a_worker_killed_while_checking_leaves_a_batch_to_check_again(
+    client, lead, settings, run_tasks, phase
+):
+    client.force_login(lead)
+    batch = import_jobs.start_preview(
+        ContentFile(big_file(150_000)),
+        user=lead,
+        skip_invalid=False,
+        file_name="id.csv",
+    )
+    worker = start_worker()
+    # (While recording: once some of its rows are stored.)
+    wait_for(
+        batch,
+        lambda b: b.phase == phase and (b.phase != "recording" or b.rows.exists()),
+    )
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+
+    batch.refresh_from_db()
+    assert batch.status in ("checking", "recording")
+    settings.IMPORT_JOB_STALLED_AFTER = 0
+    page = client.get(batch.get_absolute_url()).text
+    assert "The worker checking this file stopped before it finished" in page
+    assert "Apply this import?" not in page
+    client.post(reverse("customers:batch_check_again", args=[batch.pk]))
+    run_tasks()
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.created) == ("previewed", 150_000)
+    assert batch.rows.count() == 150_000  # the killed check's rows replaced
+    assert not Customer.objects.exists()
+
+
+def test_a_worker_killed_while_applying_writes_all_or_nothing_and_can_apply_again(
+    client, lead, settings, run_tasks
+):
+    client.force_login(lead)
+    batch = import_jobs.start_preview(
+        ContentFile(big_file(150_000)),
+        user=lead,
+        skip_invalid=False,
+        file_name="id.csv",
+    )
+    run_tasks()
+    import_jobs.start_apply(batch, user=lead, force=False)
+    worker = start_worker()
+    wait_for(
+        batch, lambda b: b.phase in ("staging", "writing") or b.job_state == "done"
+    )
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+
+    batch.refresh_from_db()
+    written = Customer.objects.count()
+    if batch.status == "applied":  # the kill came after the commit
+        assert written == 150_000
+        return
+    assert (batch.status, written) == ("previewed", 0)
+    settings.IMPORT_JOB_STALLED_AFTER = 0
+    page = client.get(batch.get_absolute_url()).text
+    assert "The worker applying this import stopped before it finished" in page
+    assert "Nothing was written" in page
+
+    client.post(reverse("customers:batch_apply", args=[batch.pk]))
+    run_tasks()
+    batch.refresh_from_db()
+    assert (batch.status, Customer.objects.count()) == ("applied", 150_000)
+
+
+def test_a_batch_queued_twice_is_checked_once(lead, run_tasks):
+    batch = import_jobs.start_preview(
+        ContentFile(big_file(10)), user=lead, skip_invalid=False, file_name="id.csv"
+    )
+    import_jobs.preview_job.enqueue(batch.pk)  # a second job for the same batch
+    run_tasks()
+
+    results = sorted(r.return_value for r in DBTaskResult.objects.all())
+    assert results == ["not queued: already taken or cancelled", "previewed"]
+    assert batch.rows.count() == 10
