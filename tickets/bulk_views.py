@@ -50,6 +50,7 @@ class BulkForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "bulk_%s")  # beside the filters on one page
         super().__init__(*args, **kwargs)
         cast(AssigneeField, self.fields["assignee"]).queryset = assignable_users()
         # Any ticket number: the selection is checked against the database.

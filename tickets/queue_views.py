@@ -47,6 +47,10 @@ def queue_views(user: Any, current: str) -> dict[str, list[Counted]]:
 
 
 class SavedViewForm(forms.ModelForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "view_%s")
+        super().__init__(*args, **kwargs)
+
     class Meta:
         model = SavedView
         fields = ["name", "shared"]
