@@ -125,12 +125,12 @@ def test_unknown_address_gets_the_friendly_404(agent_client):
 
 
 def test_a_crash_gets_the_friendly_500_without_details(agent, monkeypatch):
-    from customer_flow import dashboard
+    from tickets.queue import TicketQuerySet
 
     def explode(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(dashboard, "open_by_status", explode)
+    monkeypatch.setattr(TicketQuerySet, "count_open_by_status", explode)
     client = Client(raise_request_exception=False)
     client.force_login(agent)
     response = client.get("/")
