@@ -53,6 +53,7 @@ test-fast: dev-install
 
 bench: dev-install
 	$(PY) bench/run.py
+	$(PY) bench/web_import.py
 	$(PY) bench/conversation.py
 
 # Page server times at 1,000,000 customers and 200,000 tickets (seeds bench/out/).

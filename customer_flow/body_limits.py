@@ -37,7 +37,11 @@ from typing import Any, BinaryIO, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.core.files.uploadhandler import (
+    FileUploadHandler,
+    SkipFile,
+    TemporaryFileUploadHandler,
+)
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import Resolver404, ResolverMatch, resolve
@@ -54,6 +58,9 @@ class UploadPolicy:
 
     permission: str
     max_bytes: int | str
+    to_disk: bool = False
+    """files go straight to a temporary file, whatever their size (uploads of
+    gigabytes: never whole in memory, even below FILE_UPLOAD_MAX_MEMORY_SIZE)"""
 
     def limit(self) -> int:
         if isinstance(self.max_bytes, str):
@@ -61,11 +68,13 @@ class UploadPolicy:
         return self.max_bytes
 
 
-def accepts_upload(*, permission: str, max_bytes: int | str) -> Callable[[View], View]:
+def accepts_upload(
+    *, permission: str, max_bytes: int | str, to_disk: bool = False
+) -> Callable[[View], View]:
     """Mark a view as an upload endpoint (see the module's docstring)."""
 
     def mark(view: View) -> View:
-        view.upload_policy = UploadPolicy(permission, max_bytes)  # type: ignore[attr-defined]
+        view.upload_policy = UploadPolicy(permission, max_bytes, to_disk)  # type: ignore[attr-defined]
         return view
 
     return mark
@@ -178,7 +187,10 @@ class RequestBodyLimitMiddleware:
         caller = _caller(request)
         if policy is not None and caller.has_perm(policy.permission):
             limiter = LimitedUploadHandler(request, limit=policy.limit())
-            request.upload_handlers = [limiter, *request.upload_handlers]
+            handlers = request.upload_handlers
+            if policy.to_disk:
+                handlers = [TemporaryFileUploadHandler(request)]
+            request.upload_handlers = [limiter, *handlers]
             return self.get_response(request)
         if caller.is_authenticated:
             limit = settings.REQUEST_BODY_MAX_BYTES

@@ -176,6 +176,7 @@ def _preview(batch: ImportBatch, file: IO[bytes], monitor: JobMonitor) -> None:
         encoding=batch.encoding or None,
         file_name=batch.file_name,
         progress=monitor,
+        columns=batch.columns,
     )
     if report.fatal:
         _refuse(batch, report)
@@ -207,7 +208,11 @@ def _refuse(batch: ImportBatch, report: ImportReport) -> None:
         for message in messages
     )
     batch.suggested_encoding = suggested
-    batch.save(update_fields=["status", "sha256", "failure", "suggested_encoding"])
+    # Headers that do not name the fields: kept for the mapping step.
+    batch.header = report.header if report.column_suggestion is not None else []
+    batch.save(
+        update_fields=["status", "sha256", "failure", "suggested_encoding", "header"]
+    )
 
 
 def _drop_upload(batch: ImportBatch) -> None:
@@ -233,7 +238,7 @@ class JobMonitor:
         self.phase, self.done, self.total = "", 0, 0
         self.phase_started_at = timezone.now()
         self.failure = ""
-        self.stop = threading.Event()
+        self.stop, self.changed = threading.Event(), threading.Event()
         # Inside a transaction (the immediate backend in tests) another
         # connection could not see the batch: write at the end only.
         self.thread: threading.Thread | None = None
@@ -245,9 +250,9 @@ class JobMonitor:
         if phase != self.phase:
             self.phase, self.phase_started_at = phase, timezone.now()
             # A new phase shows at once (a long one, such as the write, may
-            # keep the heartbeat from the database until it ends).
-            if self.thread is not None and not connection.in_atomic_block:
-                self._write()
+            # keep the heartbeat from the database until it ends). Written by
+            # the thread: this connection may be in the middle of a COPY.
+            self.changed.set()
 
     def _write(self) -> None:
         try:
@@ -269,6 +274,7 @@ class JobMonitor:
         traceback: TracebackType | None,
     ) -> None:
         self.stop.set()
+        self.changed.set()
         if self.thread is not None:
             self.thread.join()
         if error is not None:
@@ -289,7 +295,9 @@ class JobMonitor:
 
     def _beat(self) -> None:
         try:
-            while not self.stop.wait(HEARTBEAT_SECONDS):
+            while not self.stop.is_set():
+                self.changed.wait(HEARTBEAT_SECONDS)
+                self.changed.clear()
                 self._write()
         finally:
             close_old_connections()

@@ -45,7 +45,10 @@ SHOWN_CONFLICTS = 50
 
 # The size limit is in place before anything reads the body (the CSRF check
 # does): RequestBodyLimitMiddleware reads it from this mark.
-@accepts_upload(permission=PERMISSION, max_bytes="IMPORT_UPLOAD_MAX_BYTES")
+# Files go to a temporary file as they arrive, never whole into memory.
+@accepts_upload(
+    permission=PERMISSION, max_bytes="IMPORT_UPLOAD_MAX_BYTES", to_disk=True
+)
 @permission_required(PERMISSION, raise_exception=True)
 def batch_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     limit = settings.IMPORT_UPLOAD_MAX_BYTES
@@ -152,12 +155,14 @@ def batch_progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The progress box, polled by htmx while a job works; once it is done, the
     whole page is loaded again (it has the rows and the buttons)."""
     batch = get_object_or_404(ImportBatch, pk=pk)
+    if not request.headers.get("HX-Request"):
+        return redirect(batch)  # not a page of its own
     response = render(
         request,
         "customers/_batch_progress.html",
         {"batch": batch, "polling": batch.is_busy},
     )
-    if request.headers.get("HX-Request") and not batch.is_busy:
+    if not batch.is_busy:
         response["HX-Refresh"] = "true"
     return response
 

@@ -168,7 +168,7 @@ def test_upload_endpoints_are_found_by_decorator_class_attribute_and_setting(
     from django.urls import resolve
 
     assert upload_policy(resolve(reverse("customers:import"))) == UploadPolicy(
-        "customers.import_customer", "IMPORT_UPLOAD_MAX_BYTES"
+        "customers.import_customer", "IMPORT_UPLOAD_MAX_BYTES", to_disk=True
     )
     assert upload_policy(resolve(reverse("customers:create"))) is None
     admin = resolve(reverse("admin:customers_customer_import"))

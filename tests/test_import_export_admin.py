@@ -21,6 +21,14 @@ HEADER = "ID,Name,Email,Phone\n"
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # The check runs inside the request (Django's immediate backend);
+    # tests/test_import_jobs.py runs the same jobs in a real worker.
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default", "imports"],
+        }
+    }
     return settings.MEDIA_ROOT
 
 
@@ -54,33 +62,34 @@ def test_admin_preview_lists_the_same_errors_as_the_command(admin_client, tmp_pa
     assert len(command_errors) == 5
 
     response = upload(admin_client, "admin:customers_customer_import", content)
-    assert response.status_code == 200
-    html = response.content.decode()
+    assert response.status_code == 302  # to the batch page, checked in the background
+    html = admin_client.get(response.url, {"kind": "invalid"}).text
     for line in command_errors:
         assert escape(line) in html
-    assert (
-        "confirm_form" not in response.context or not response.context["confirm_form"]
-    )
+    assert "Nothing can be imported from this file" in html
     assert not Customer.objects.exists()
 
 
-def test_admin_import_previews_then_writes_on_confirm(admin_client, admin_user):
+def test_admin_import_is_checked_in_the_background_then_applied_on_its_page(
+    admin_client, admin_user
+):
     content = (HEADER + "1,Ada,ada@example.com,\n,Bob,bob@example.com,\n").encode()
     response = upload(admin_client, "admin:customers_customer_import", content)
-    assert "would be 2 created, 0 updated, 0 unchanged, 0 invalid" in response.text
-    assert "next free ID" in response.text
+    batch = ImportBatch.objects.get()
+    assert response.url == batch.get_absolute_url()
+    page = admin_client.get(response.url).text
+    assert f"Import #{batch.pk} is being checked in the background" in page
+    assert "next free ID" in page
     assert not Customer.objects.exists()
 
-    confirm = response.context["confirm_form"].initial
-    response = admin_client.post(
-        reverse("admin:customers_customer_process_import"), confirm
-    )
-    assert response.status_code == 302
+    admin_client.post(reverse("customers:batch_apply", args=[batch.pk]))
     assert list(Customer.objects.values_list("id", "name")) == [(1, "Ada"), (2, "Bob")]
-    batch = ImportBatch.objects.get()
-    assert (batch.created_by, batch.file_name) == (admin_user, "id.csv")
-    page = admin_client.get(response.url)
-    assert "Imported: 2 created, 0 updated, 0 unchanged, 0 invalid." in page.text
+    batch.refresh_from_db()
+    assert (batch.created_by, batch.applied_by, batch.file_name) == (
+        admin_user,
+        admin_user,
+        "id.csv",
+    )
 
 
 def test_staff_without_the_import_permission_is_refused(client, db):
@@ -168,88 +177,34 @@ def test_admin_refuses_a_50_mb_binary_upload_with_a_message(admin_client):
 def test_admin_refuses_a_binary_file_named_like_a_csv(admin_client):
     content = b"\x89PNG\r\n\x1a\n" + os.urandom(2000)
     response = upload(admin_client, "admin:customers_customer_import", content)
-    assert response.status_code == 200
-    assert "This is a PNG image, not a CSV file" in response.text
+    page = admin_client.get(response.url).text
+    assert "This is a PNG image, not a CSV file" in page
     assert not Customer.objects.exists()
 
 
-def test_admin_imports_are_batches_and_warn_about_a_file_imported_before(
+def test_admin_imports_are_batches_and_a_file_imported_before_needs_the_box(
     admin_client,
 ):
     content = (HEADER + "1,Ada,ada@example.com,\n").encode()
-    response = upload(admin_client, "admin:customers_customer_import", content)
-    admin_client.post(
-        reverse("admin:customers_customer_process_import"),
-        response.context["confirm_form"].initial,
-    )
+    upload(admin_client, "admin:customers_customer_import", content)
     batch = ImportBatch.objects.get()
+    admin_client.post(reverse("customers:batch_apply", args=[batch.pk]))
+    batch.refresh_from_db()
     assert (batch.status, list(batch.rows.values_list("kind", "customer_id"))) == (
         "applied",
         [("new", 1)],
     )
     Customer.objects.filter(pk=1).delete()
 
-    # The preview warns; confirming it is the admin's --force.
     response = upload(admin_client, "admin:customers_customer_import", content)
-    assert f"This file was already imported as batch #{batch.pk}" in response.text
+    page = admin_client.get(response.url).text
+    assert (
+        f'This file was already imported as <a href="/customers/imports/{batch.pk}/">'
+        in page
+    )
+    again = ImportBatch.objects.latest("id")
     admin_client.post(
-        reverse("admin:customers_customer_process_import"),
-        response.context["confirm_form"].initial,
+        reverse("customers:batch_apply", args=[again.pk]), {"again": "on"}
     )
     assert Customer.objects.filter(pk=1).exists()
     assert ImportBatch.objects.count() == 2
-
-
-@pytest.mark.parametrize(
-    "name", ["secret.csv", "../secret.csv", "/tmp/secret.csv", "0" * 32]
-)
-def test_admin_confirm_cannot_read_or_delete_a_file_it_did_not_upload(
-    admin_client, name, tmp_path, monkeypatch
-):
-    import tempfile
-
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    secret = tmp_path / "secret.csv"
-    secret.write_text(HEADER + "1,Mallory,m@x.io,\n")
-    response = admin_client.post(
-        reverse("admin:customers_customer_process_import"),
-        {
-            "import_file_name": name,
-            "original_file_name": "id.csv",
-            "format": "0",
-            "resource": "0",
-        },
-    )
-    assert response.status_code in (400, 403)
-    assert secret.read_text() == HEADER + "1,Mallory,m@x.io,\n"
-    assert not Customer.objects.exists()
-
-
-def test_admin_confirm_cannot_use_another_admins_upload(admin_client, client, media):
-    content = (HEADER + "1,Ada,ada@example.com,\n").encode()
-    response = upload(admin_client, "admin:customers_customer_import", content)
-    confirm = response.context["confirm_form"].initial
-    stored = list((media / "admin-imports").iterdir())
-    assert [path.name for path in stored] == [confirm["import_file_name"]]
-
-    other = get_user_model().objects.create_superuser("other", password="x")
-    client.force_login(other)
-    response = client.post(reverse("admin:customers_customer_process_import"), confirm)
-    assert response.status_code == 403
-    assert stored[0].exists() and not Customer.objects.exists()
-
-    response = admin_client.post(
-        reverse("admin:customers_customer_process_import"), confirm
-    )
-    assert response.status_code == 302
-    assert Customer.objects.count() == 1 and not stored[0].exists()
-
-
-@pytest.mark.parametrize("name", ["secret.csv", "../x", "/etc/passwd", "a" * 31])
-def test_admin_upload_storage_refuses_names_it_did_not_make(name):
-    from django.core.exceptions import SuspiciousFileOperation
-
-    from customer_flow.import_export_admin import AdminUploadStorage
-
-    with pytest.raises(SuspiciousFileOperation):
-        AdminUploadStorage(name=name)

@@ -535,6 +535,7 @@ def test_the_progress_box_reloads_the_page_once_the_job_is_done(
     url = reverse("customers:batch_progress", args=[batch.pk])
     response = lead_client.get(url, headers={"HX-Request": "true"})
     assert response["HX-Refresh"] == "true"
+    assert lead_client.get(url).url == batch.get_absolute_url()  # not a page
 
     ImportBatch.objects.filter(pk=batch.pk).update(
         job="apply", job_state="queued", phase=""
@@ -590,3 +591,25 @@ def test_a_job_whose_worker_stopped_says_what_to_do(lead_client, ada_and_bob, se
     assert f'action="/customers/imports/{batch.pk}/apply/"' in page
     lead_client.post(reverse("customers:batch_apply", args=[batch.pk]))
     assert Customer.objects.get(pk=3).name == "Cy"
+
+
+def test_an_upload_streams_to_a_file_never_into_memory(lead_client, monkeypatch):
+    from django.core.files import uploadhandler
+
+    seen: dict[str, int] = {"memory": 0, "disk": 0}
+    for name, handler in [
+        ("memory", uploadhandler.MemoryFileUploadHandler),
+        ("disk", uploadhandler.TemporaryFileUploadHandler),
+    ]:
+        original = handler.receive_data_chunk
+
+        def counted(self, raw_data, start, name=name, original=original):
+            seen[name] += len(raw_data)
+            return original(self, raw_data, start)
+
+        monkeypatch.setattr(handler, "receive_data_chunk", counted)
+    content = (HEADER + "1,Ada,ada@example.com,\n").encode()
+    batch = preview(lead_client, content)
+    assert seen == {"memory": 0, "disk": len(content)}
+    stored = Path(django_settings.MEDIA_ROOT) / batch.upload
+    assert stored.read_bytes() == content  # kept for the job (and a new check)

@@ -162,7 +162,7 @@ class CustomerViewSet(
                 data=cleaned,
                 expected_version=customer.version,
                 user=caller(request),
-            )
+            ).customer
         except EditConflict as conflict:
             current = conflict.current
             return concurrency.precondition_failed(represent(current), tag(current))

@@ -31,8 +31,14 @@ class TerminalProgress:
         if self.bar is None or step != self.step:
             self.close()
             self.step = step
+            # (Reading counts bytes; the other steps count rows.)
+            in_bytes = step == "reading"
             self.bar = tqdm(
-                total=total or None, desc=step, unit=" rows", file=self.stream
+                total=total or None,
+                desc=step,
+                unit="B" if in_bytes else " rows",
+                unit_scale=in_bytes,
+                file=self.stream,
             )
         self.bar.update(done - self.bar.n)
 

@@ -85,7 +85,8 @@ def record_batch(
             setattr(batch, name, value)
         batch.save(update_fields=list(fields))
         made = False
-    progress("recording", 0, report.created + report.updated + report.invalid)
+    total = report.created + report.updated + report.invalid
+    progress("recording", 0, total)
     try:
         save_rows(
             batch,
@@ -99,6 +100,7 @@ def record_batch(
             batch.delete()
         raise
     batch.mark_recorded()
+    progress("recording", total, total)
     return batch
 
 

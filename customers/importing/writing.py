@@ -60,6 +60,7 @@ def write_plan(
                 batch.mark_applied(by=recorded_user(by))
                 _apply_stage(cursor, plan, batch)
                 reset_id_sequences(Customer)
+            progress("writing", plan.rows.num_rows, plan.rows.num_rows)
             return time.perf_counter() - started
         finally:
             cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")

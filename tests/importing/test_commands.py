@@ -339,3 +339,24 @@ def test_verbose_import_shows_the_matching_rule(db, tmp_path):
     assert out.splitlines()[0].startswith("Rows are matched to customers by ID")
     out, err = call("import_customers", str(path), verbosity=0)
     assert (out, err) == ("", "")
+
+
+def test_the_progress_bar_moves_through_every_phase_to_the_end(db, tmp_path):
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    rows = [f"{i},Customer {i},c{i}@example.com,\n" for i in range(1, 6001)]
+    path = tmp_path / "id.csv"
+    path.write_text(HEADER + "".join(rows))
+    terminal = Terminal()
+    call_command("import_customers", str(path), stdout=io.StringIO(), stderr=terminal)
+
+    bars = terminal.getvalue()
+    phases = ["reading", "validating", "matching", "recording", "staging", "writing"]
+    starts = [bars.index(f"{phase}:") for phase in phases]
+    assert starts == sorted(starts)  # in this order
+    for phase in phases[1:]:
+        assert f"{phase}: 100%" in bars and "6000/6000" in bars
+    assert "reading: 100%" in bars
+    assert Customer.objects.count() == 6000

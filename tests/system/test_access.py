@@ -156,6 +156,7 @@ POSTS = [
     ("tickets:canned_delete", {"pk": 1}),
     ("tickets:held_action", {"pk": 1}),
     ("customers:import", {}),
+    ("customers:batch_columns", {"pk": 1}),
     ("customers:batch_apply", {"pk": 1}),
     ("customers:batch_discard", {"pk": 1}),
     ("customers:batch_revert", {"pk": 1}),
