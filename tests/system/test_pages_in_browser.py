@@ -40,6 +40,7 @@ HEADER_MAX_PX = 64
 # Longest URL prefix first: which object an <int:...> in a URL stands for.
 KIND_BY_PREFIX = [
     ("/customers/imports/", "batch"),
+    ("/customers/merges/", "merge"),
     ("/tickets/new/", "customer"),
     ("/tickets/types/", "ticket_type"),
     ("/tickets/saved-replies/", "canned_reply"),
@@ -57,6 +58,9 @@ MUST_FIND = {
     "customers:import",
     "customers:batches",
     "customers:batch",
+    "customers:duplicates",
+    "customers:merge",
+    "customers:merge_undo",
     "tickets:list",
     "tickets:detail",
     "tickets:create",
@@ -111,7 +115,15 @@ def one_of_each(db) -> dict[str, int]:
     _, batch = preview_import(
         io.BytesIO(csv.encode()), user=boss, skip_invalid=True, file_name="id.csv"
     )
+    from customers.merging import merge_customers
+
+    pair = [
+        Customer.objects.create(name="Zoë Duplicate", email=f"zoe{n}@example.com")
+        for n in range(2)
+    ]
+    merge = merge_customers(survivor_id=pair[0].pk, other_ids=[pair[1].pk], by=boss)
     return {
+        "merge": merge.pk,
         "user": boss.pk,
         "customer": customer.pk,
         "ticket": ticket.pk,
