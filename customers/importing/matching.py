@@ -33,6 +33,7 @@ from customers.importing.rules import (
 from customers.models import Customer
 
 _CHUNK = 50_000
+_COPY_CHUNK_BYTES = 4 << 20
 
 
 _SNAPSHOT_TYPES = {
@@ -105,8 +106,17 @@ def _snapshot_csv() -> Iterator[bytes]:
         query = f"SELECT id, {flags}, name, email, phone FROM {table} ORDER BY id"
         with connection.cursor() as cursor:
             with cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
+                # COPY sends one message per row: parse them in chunks of rows.
+                blocks: list[bytes] = []
+                size = 0
                 for block in copy:
-                    yield bytes(block)
+                    blocks.append(bytes(block))
+                    size += len(block)
+                    if size >= _COPY_CHUNK_BYTES:
+                        yield b"".join(blocks)
+                        blocks, size = [], 0
+                if blocks:
+                    yield b"".join(blocks)
         return
 
     def quoted(column: str) -> str:
