@@ -142,6 +142,13 @@ class Bench:
         if prober:
             figures["lock_wait"] = prober.longest
         self.results[(self.size, label)] = figures
+        # As it goes, so that an interrupted run still says what it measured.
+        print(
+            f"    {figures['seconds']:.2f} s, CPU {figures['cpu']:.2f} s, "
+            f"peak {figures['peak_mb']:.0f} MB",
+            file=sys.stderr,
+            flush=True,
+        )
         return figures
 
 
@@ -186,19 +193,29 @@ def run_size(bench: Bench, rows: int, *, extras: bool, ie_rows: int) -> None:
         path.unlink()
 
 
-def ratio(figures: dict, floor: dict | None) -> str:
-    if not floor:
+def ratio(figures: dict, floor: dict | None, key: str = "seconds") -> str:
+    if not floor or not floor[key]:
         return ""
     # Per row, so a scenario run on fewer rows still compares.
-    per_row = figures["seconds"] / figures["rows"]
-    return f"{per_row / (floor['seconds'] / floor['rows']):.2f}"
+    per_row = figures[key] / figures["rows"]
+    return f"{per_row / (floor[key] / floor['rows']):.2f}"
 
 
 def report(bench: Bench, *, markdown: bool) -> None:
     """One table: every scenario of every size, with its ratios to both floors
     of the same size and, for our imports, its time against the smallest size's."""
     smallest = min(size for size, _label in bench.results)
-    head = ["rows", "scenario", "seconds", "peak MB", "x stdlib", "x schema", "x 1st"]
+    head = [
+        "rows",
+        "scenario",
+        "seconds",
+        "cpu s",
+        "peak MB",
+        "x stdlib",
+        "x schema",
+        "x stdlib cpu",
+        "x 1st",
+    ]
     table = []
     for (size, label), figures in bench.results.items():
         floors = [
@@ -213,8 +230,10 @@ def report(bench: Bench, *, markdown: bool) -> None:
                 f"{size:,}",
                 label,
                 f"{figures['seconds']:.2f}",
+                f"{figures['cpu']:.2f}",
                 f"{figures['peak_mb']:.0f}",
                 *(ratio(figures, floor) for floor in floors),
+                ratio(figures, floors[0], "cpu"),
                 growth,
             ]
         )

@@ -17,8 +17,10 @@ from customers.models import Customer
 from tickets.models import Ticket, TicketType
 
 DAYS = 30
-# Chart geometry in SVG user units; the SVG scales to the page width.
-CHART_WIDTH, CHART_HEIGHT, CHART_TOP = 600, 160, 14
+# Chart geometry in SVG user units; the SVG keeps its proportions as it scales to
+# the page width, so its text stays readable on a phone (about 12 px at 360 px).
+CHART_WIDTH, CHART_HEIGHT, CHART_TOP = 420, 180, 26
+CHART_LEFT = 36  # room for the count axis's labels
 
 
 @dataclass(frozen=True)
@@ -32,15 +34,25 @@ class Bar:
 
 
 @dataclass(frozen=True)
+class Tick:
+    value: int
+    y: float
+
+
+@dataclass(frozen=True)
 class Chart:
     bars: list[Bar]
     peak: int
     total: int
+    ticks: list[Tick]
     width: int = CHART_WIDTH
     height: int = CHART_HEIGHT
+    left: int = CHART_LEFT
+    top: int = CHART_TOP
 
 
-def open_by_status() -> list[tuple[str, int]]:
+def open_by_status() -> list[tuple[str, int, str]]:
+    """(label, count, the queue's query string) for open and pending."""
     # By status, not open(): two ranges of ticket_queue_idx, read from the index.
     counts = dict(
         Ticket.objects.filter(status__in=Ticket.OPEN_STATUSES)
@@ -48,7 +60,10 @@ def open_by_status() -> list[tuple[str, int]]:
         .values_list("status")
         .annotate(n=Count("pk"))
     )
-    return [(label, counts.get(value, 0)) for value, label in _open_choices()]
+    return [
+        (label, counts.get(value, 0), f"status={value}")
+        for value, label in _open_choices()
+    ]
 
 
 def open_by_type() -> list[tuple[TicketType, int]]:
@@ -85,22 +100,47 @@ def opened_per_day(today: date | None = None) -> Chart:
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join([count] * DAYS), params)
         values = list(cursor.fetchone())
+    return _chart(days, values)
+
+
+def _chart(days: list[date], values: list[int]) -> Chart:
     peak = max(values, default=0)
-    slot = CHART_WIDTH / DAYS
+    slot = (CHART_WIDTH - CHART_LEFT) / DAYS
+    room = CHART_HEIGHT - CHART_TOP
     bars = []
     for n, (day, count) in enumerate(zip(days, values, strict=True)):
-        height = (CHART_HEIGHT - CHART_TOP) * count / peak if peak else 0
+        height = room * count / peak if peak else 0
         bars.append(
             Bar(
                 day=day,
                 count=count,
-                x=round(n * slot + 2, 1),
+                x=round(CHART_LEFT + n * slot + 1, 1),
                 y=round(CHART_HEIGHT - height, 1),
-                width=round(slot - 4, 1),
+                width=round(slot - 2, 1),
                 height=round(height, 1),
             )
         )
-    return Chart(bars=bars, peak=peak, total=sum(values))
+    # The count axis: 0, the middle (when it is a whole number apart) and the peak.
+    marks = sorted({0, peak // 2, peak}) if peak else [0]
+    ticks = [
+        Tick(value, round(CHART_HEIGHT - (room * value / peak if peak else 0), 1))
+        for value in marks
+    ]
+    return Chart(bars=bars, peak=peak, total=sum(values), ticks=ticks)
+
+
+def open_per_agent() -> list[tuple[object, int]]:
+    """Open tickets per assignee (unassigned as None), most first: for leads.
+
+    Read from the partial index on (assignee, ...) of open tickets."""
+    from django.contrib.auth import get_user_model
+
+    counts = dict(
+        Ticket.objects.open().order_by().values_list("assignee").annotate(n=Count("pk"))
+    )
+    people = get_user_model().objects.in_bulk([pk for pk in counts if pk])
+    rows = [(people.get(pk) if pk else None, n) for pk, n in counts.items()]
+    return sorted(rows, key=lambda row: -row[1])
 
 
 def my_open_tickets(user: object, limit: int = 10) -> QuerySet:

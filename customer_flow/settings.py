@@ -266,6 +266,9 @@ UPLOAD_ENDPOINTS = {
 # Tokens: django-rest-knox, stored as SHA-512 digests, sent as "Authorization:
 # Bearer cf_...". They last until revoked unless API_TOKEN_TTL_DAYS is set.
 KNOX_TOKEN_MODEL = "api.ApiToken"
+# knox's own migrations would create its unused AuthToken table (swapped out for
+# api.ApiToken), whose foreign key to users then blocks flushing the database.
+MIGRATION_MODULES = {"knox": None}
 _token_days = int(os.environ.get("API_TOKEN_TTL_DAYS", "0"))
 REST_KNOX = {
     "TOKEN_MODEL": KNOX_TOKEN_MODEL,
@@ -280,7 +283,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["customer_flow.api.permissions.ModelPermissions"],
-    "DEFAULT_PAGINATION_CLASS": "customer_flow.api.pagination.IdCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "customer_flow.api.pagination.KeysetPagination",
     "PAGE_SIZE": API_PAGE_SIZE,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "customer_flow.api.errors.exception_handler",
@@ -288,11 +291,10 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "token": os.environ.get("API_THROTTLE_RATE", "600/minute"),
     },
-    "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
-    ],
+    # JSON only: /api/v1/docs/ is the page for people.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "URL_FORMAT_OVERRIDE": None,  # ?format= is the export's own parameter
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Customer Flow API",
@@ -305,6 +307,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.Ticket.Status",
+        "ImportBatchStatusEnum": "customers.models.ImportBatch.Status",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "customer_flow.api.schema.document_errors",
+    ],
 }
 
 # Email ----------------------------------------------------------------------------

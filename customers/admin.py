@@ -19,7 +19,7 @@ from customer_flow.import_export_admin import (
     SafeXLSX,
 )
 from customers import import_jobs
-from customers.forms import SEARCH_MAX_LENGTH, CustomerForm
+from customers.forms import SEARCH_MAX_LENGTH, CustomerAdminForm
 from customers.importing.report import MATCHING_RULE
 from customers.models import Customer, CustomerQuerySet, ImportBatch
 from customers.resources import CustomerResource
@@ -58,7 +58,7 @@ class ConfirmBatchForm(ConfirmImportForm):
 
 @admin.register(Customer)
 class CustomerAdmin(ImporterAdminMixin, SimpleHistoryAdmin):
-    form = CustomerForm
+    form = CustomerAdminForm
     # Import and export need the import_customer / export_customer permissions
     # (IMPORT_EXPORT_*_PERMISSION_CODE in settings).
     resource_classes = [CustomerResource]

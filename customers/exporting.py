@@ -16,13 +16,16 @@ not for spreadsheets and carries the values unchanged.
 from __future__ import annotations
 
 import csv
+import io
 import json
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, TextIO
 
 from django.db import connections
 from django.db.models import QuerySet
+from django.http import FileResponse
 
 from customer_flow.lib.formulas import neutralise_formula
 from customer_flow.lib.sqlite_scans import unmapped
@@ -129,3 +132,21 @@ def export_format(path: str | None, requested: str | None = None) -> str:
     names one, else csv."""
     suffix = Path(path).suffix.lower().lstrip(".") if path else ""
     return requested or (suffix if suffix in WRITERS else "csv")
+
+
+def customer_csv(customers: QuerySet[Customer]) -> FileResponse:
+    """A download of ``customers`` as id.csv (the list's export and its bulk
+    export), spooled to a temporary file so a million rows never sit in memory."""
+    file = tempfile.TemporaryFile()
+    text_file = io.TextIOWrapper(file, encoding="utf-8", newline="")
+    write_customers_csv(customers, text_file)
+    text_file.flush()
+    text_file.detach()
+    file.seek(0)
+    # The name the README and the importer use for this format.
+    return FileResponse(
+        file,
+        as_attachment=True,
+        filename="id.csv",
+        content_type="text/csv; charset=utf-8",
+    )

@@ -7,6 +7,7 @@ from django.core import signing
 from django.http import QueryDict
 from django.template.defaultfilters import filesizeformat
 
+from customer_flow.lib.three_way import Merge, merge
 from customers import search, validation
 from customers.models import Customer
 
@@ -41,10 +42,12 @@ class CustomerForm(forms.ModelForm):
 
 
 class CustomerEditForm(CustomerForm):
-    """The customer form plus what it needs to refuse a lost update.
+    """The customer form plus what a three-way merge of a stale save needs.
 
-    ``version`` is the version the person started from; ``seen`` is a signed copy of
-    the values they saw, so a refusal can say exactly what the other person changed.
+    ``version`` is the version the person started from; ``seen`` is a signed copy
+    of the values they saw. When someone saved in between, fields only they
+    changed keep their value and only fields both changed are shown side by side
+    (``show_conflict``), each with a choice between the two values.
     """
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -52,33 +55,100 @@ class CustomerEditForm(CustomerForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.conflicts: list[dict[str, Any]] = []
         if not self.is_bound:
             self.initial["version"] = self.instance.version
             self.initial["seen"] = sign_values(self.instance)
 
-    def refuse_conflict(self, current: Customer, changed_by: str | None) -> None:
-        """Explain what changed since the form was opened; a second save overwrites."""
-        seen = unsign_values(self.data.get("seen", ""))
-        changes = [
-            f"{str(self[field].label).capitalize()}: "
-            f"“{seen.get(field, '?')}” → “{getattr(current, field)}”"
-            for field in EDITABLE
-            if seen.get(field) != getattr(current, field)
+    def seen_values(self) -> dict[str, str]:
+        return unsign_values(self.data.get("seen", ""))
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        # A conflict resolved in favour of the colleague: their value is the one
+        # the form saw last (signed), so the save leaves the field as it is.
+        seen = self.seen_values()
+        for name in EDITABLE:
+            if self.data.get(f"choice_{name}") == "theirs" and name in seen:
+                cleaned[name] = seen[name]
+                self.errors.pop(name, None)
+        return cleaned
+
+    def show_conflict(
+        self, current: Customer, result: Merge, changed_by: str | None
+    ) -> None:
+        """Show the fields both people changed side by side; keep the rest merged.
+
+        The form then stands on the colleague's version: saving again writes the
+        values chosen for the conflicting fields and keeps every other field of
+        theirs.
+        """
+        who = changed_by or "Someone else"
+        self.conflicts = [
+            {
+                "field": c.field,
+                "label": str(self[c.field].label).capitalize(),
+                "base": c.base,
+                "mine": c.mine,
+                "theirs": c.theirs,
+                "who": who,
+            }
+            for c in result.conflicts
         ]
+        for c in self.conflicts:
+            self.add_error(
+                c["field"],
+                f"{who} changed this to “{c['theirs']}” (it was “{c['base']}”); "
+                f"yours is “{c['mine']}”.",
+            )
+        labels = ", ".join(c["label"] for c in self.conflicts)
         self.add_error(
             None,
-            f"{changed_by or 'Someone else'} saved this customer while you were "
-            "editing. "
-            "Your changes are not saved yet; they are still in the form below. "
-            "Their changes: "
-            + ("; ".join(changes) or "no visible field changed")
-            + ". Review, then save again to keep your version.",
+            f"{who} saved this customer while you were editing and changed "
+            f"{labels} too. Nothing is saved yet: choose which value to keep for "
+            "each, then save. Their other changes are kept.",
         )
-        # Saving again now means "overwrite with mine", on top of their version.
         data = cast(QueryDict, self.data).copy()  # bound to request.POST
-        data["version"] = str(current.version)
+        for name, value in result.values.items():
+            data[name] = value
+        data["version"] = data["base_version"] = str(current.version)
         data["seen"] = sign_values(current)
         self.data = data
+
+
+class CustomerAdminForm(CustomerEditForm):
+    """The admin's customer form: a stale save is merged like the staff page's
+    (the admin reads the customer afresh for each request, so ``instance`` holds
+    what is saved now). Its version field has another name: the admin builds its
+    form from the model and refuses the name of the model's non-editable field."""
+
+    version = None  # type: ignore[assignment]
+    # Optional: a post without it (a script) saves as the admin always did.
+    base_version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1, required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["base_version"] = self.instance.version
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        version = cleaned.get("base_version")
+        if self.instance.pk is None or version is None or self.errors:
+            return cleaned
+        if version == self.instance.version:
+            return cleaned
+        theirs = {name: getattr(self.instance, name) for name in EDITABLE}
+        mine = {name: cleaned[name] for name in EDITABLE}
+        result = merge(self.seen_values(), mine, theirs)
+        if result.conflicts:
+            self.show_conflict(self.instance, result, None)
+        else:
+            cleaned.update(result.values)
+        return cleaned
 
 
 EDITABLE = tuple(CustomerForm.Meta.fields)
@@ -212,3 +282,71 @@ class RevertBatchForm(forms.Form):
         label="Revert anyway, overwriting the later changes of these customers",
         required=False,
     )
+
+
+class ColumnMappingForm(forms.Form):
+    """The import's mapping step: which of the file's columns holds each field."""
+
+    FIELDS = {
+        "id": ("ID", False),
+        "name": ("Name", True),
+        "email": ("Email", True),
+        "phone": ("Phone", False),
+    }
+
+    def __init__(
+        self,
+        *args: Any,
+        header: list[str],
+        suggestion: dict[str, str],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.header = header
+        choices = [("", "— not in this file —")] + [
+            (str(index), cell.strip() or f"(unnamed column {index + 1})")
+            for index, cell in enumerate(header)
+        ]
+        for key, (label, required) in self.FIELDS.items():
+            cell = suggestion.get(key)
+            self.fields[key] = forms.ChoiceField(
+                label=label,
+                choices=choices,
+                required=required,
+                initial=str(header.index(cell)) if cell in header else "",
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        chosen: dict[str, str] = {}
+        for key, (label, _) in self.FIELDS.items():
+            index = cleaned.get(key)
+            if not index:
+                continue
+            if index in chosen:
+                self.add_error(
+                    key, f"This column is already chosen for {chosen[index]}."
+                )
+            chosen[index] = label
+        return cleaned
+
+    def columns(self) -> dict[str, str]:
+        """The mapping as ``{"id": "Customer ID", ...}`` (header cells)."""
+        return {
+            key: self.header[int(self.cleaned_data[key])]
+            for key in self.FIELDS
+            if self.cleaned_data.get(key)
+        }
+
+    def unmapped(self) -> list[str]:
+        """The file's columns no field takes (as chosen so far)."""
+        data = self.data if self.is_bound else None
+        used = {
+            (data.get(key) if data is not None else self.fields[key].initial) or ""
+            for key in self.FIELDS
+        }
+        return [
+            cell.strip() or f"(unnamed column {index + 1})"
+            for index, cell in enumerate(self.header)
+            if str(index) not in used
+        ]

@@ -176,6 +176,7 @@ def _preview(batch: ImportBatch, file: IO[bytes], monitor: JobMonitor) -> None:
         encoding=batch.encoding or None,
         file_name=batch.file_name,
         progress=monitor,
+        columns=batch.columns,
     )
     if report.fatal:
         _refuse(batch, report)
@@ -207,7 +208,11 @@ def _refuse(batch: ImportBatch, report: ImportReport) -> None:
         for message in messages
     )
     batch.suggested_encoding = suggested
-    batch.save(update_fields=["status", "sha256", "failure", "suggested_encoding"])
+    # Headers that do not name the fields: kept for the mapping step.
+    batch.header = report.header if report.column_suggestion is not None else []
+    batch.save(
+        update_fields=["status", "sha256", "failure", "suggested_encoding", "header"]
+    )
 
 
 def _drop_upload(batch: ImportBatch) -> None:

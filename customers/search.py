@@ -211,21 +211,33 @@ def find(
     query = parse(text)
     if query.is_empty:
         return CappedList.of(queryset.order_by(*(order_by or ORDERINGS["id"])))
-    rows: dict[int, tuple[Any, ...]] = {}
+    ids: dict[int, None] = {}  # ordered set
     capped = False
     for key, condition in query.branches():
-        branch = queryset.filter(condition).order_by(key).values_list(*_RANKED)
+        # Only IDs: each branch is read from its index alone.
+        branch = queryset.filter(condition).order_by(key).values_list("pk", flat=True)
         found = list(branch[: CAP + 1])
         capped = capped or len(found) > CAP
-        rows.update((row[0], row) for row in found[:CAP])
-    if len(rows) > CAP:
+        ids.update(dict.fromkeys(found[:CAP]))
+    if len(ids) > CAP:
         capped = True
-        rows = dict(list(rows.items())[:CAP])
+        ids = dict.fromkeys(list(ids)[:CAP])
     if order_by is None:
-        ranked = sorted(rows.values(), key=query.rank)
-        return RankedList([row[0] for row in ranked], capped)
-    matches = queryset.model.objects.filter(pk__in=list(rows)).order_by(*order_by)
-    return CappedList(matches, len(rows), capped)
+        return RankedList(_ranked(queryset, query, list(ids), capped), capped)
+    matches = queryset.model.objects.filter(pk__in=list(ids)).order_by(*order_by)
+    return CappedList(matches, len(ids), capped)
+
+
+def _ranked(
+    queryset: CustomerQuerySet, query: Query, ids: list[int], capped: bool
+) -> list[int]:
+    """``ids`` in ``Query.rank`` order. A capped list (a broad search: the person
+    types more) keeps the order of the branches, each in its key's order, rather
+    than reading a thousand rows to rank a sample."""
+    if capped:
+        return ids
+    rows = queryset.model.objects.filter(pk__in=ids).values_list(*_RANKED)
+    return [row[0] for row in sorted(rows, key=query.rank)]
 
 
 def prefix_upper_bound(prefix: str) -> str | None:
@@ -281,3 +293,27 @@ class NameTail(Func):
         sql, params = compiler.compile(self.source_expressions[0])
         position = "STRPOS" if connection.vendor == "postgresql" else "INSTR"
         return f"SUBSTR(LOWER({sql}), {position}({sql}, ' ') + 1)", params * 2
+
+
+SUGGESTIONS = 5
+
+
+def suggestions(queryset: CustomerQuerySet, text: str) -> list[str]:
+    """Names close to ``text`` for "Did you mean …": PostgreSQL's pg_trgm word
+    similarity over the folded names (a trigram index, migration 0008). On
+    SQLite none: it has no well-kept trigram or spelling extension."""
+    query = parse(text)
+    if queryset.db_vendor() != "postgresql" or not query.words:
+        return []
+    wanted = query.name
+    from django.db import connections
+
+    table = connections[queryset.db].ops.quote_name(queryset.model._meta.db_table)
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT name_key FROM {table} WHERE %s <%% name_key "
+            "AND archived_at IS NULL GROUP BY name_key "
+            "ORDER BY MAX(word_similarity(%s, name_key)) DESC, name_key LIMIT %s",
+            [wanted, wanted, SUGGESTIONS],
+        )
+        return [name for (name,) in cursor.fetchall() if name != wanted]

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-import io
-import tempfile
+import copy
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
@@ -15,11 +15,12 @@ from customer_flow.lib import changelog
 from customer_flow.lib.http import AuthenticatedHttpRequest
 from customer_flow.lib.paging import paginate
 from customers import search
-from customers.exporting import write_customers_csv
+from customers.exporting import customer_csv
 from customers.forms import CustomerEditForm, CustomerForm, CustomerSearchForm
-from customers.models import Customer
-from customers.services import EditConflict, customer_update
+from customers.models import Customer, CustomerMerge
+from customers.services import CustomerUpdate, EditConflict, customer_update
 from tickets.models import Ticket
+from tickets.search import ticket_number
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -34,10 +35,18 @@ def is_htmx(request: HttpRequest) -> bool:
 def customer_list(request: HttpRequest) -> HttpResponse:
     form = CustomerSearchForm(request.GET)
     text, status, sort = form.values()
+    # The header's search box: "#1042" opens ticket 1042 (tickets.search).
+    number = ticket_number(text)
+    if number is not None and request.user.has_perm("tickets.view_ticket"):
+        return redirect("tickets:detail", pk=number)
     order_by = None if sort == search.RELEVANCE else search.ORDERINGS[sort]
     found = search.find(Customer.objects.with_status(status), text, order_by=order_by)
     partial = is_htmx(request)
+    typo = text and not found.total
     context = {
+        "did_you_mean": search.suggestions(Customer.objects.all(), text)
+        if typo
+        else [],
         "form": form,
         "page": paginate(request, found),
         "found": found,
@@ -45,6 +54,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "status": status,
         "sort": sort,
         "oob": partial,  # the fragment also updates the form's hidden sort
+        "loaded_at": timezone.now(),  # bulk actions leave later edits alone
     }
     template = "customers/_results.html" if partial else "customers/customer_list.html"
     response = render(request, template, context)
@@ -56,21 +66,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 def customer_export(request: HttpRequest) -> FileResponse:
     """The customers of the list's current search and filter, as id.csv."""
     text, status, _sort = CustomerSearchForm(request.GET).values()
-    customers = Customer.objects.with_status(status).search(text)
-    # Spooled to a temporary file so a million rows never sit in memory.
-    file = tempfile.TemporaryFile()
-    text_file = io.TextIOWrapper(file, encoding="utf-8", newline="")
-    write_customers_csv(customers, text_file)
-    text_file.flush()
-    text_file.detach()
-    file.seek(0)
-    # The name the README and the importer use for this format.
-    return FileResponse(
-        file,
-        as_attachment=True,
-        filename="id.csv",
-        content_type="text/csv; charset=utf-8",
-    )
+    return customer_csv(Customer.objects.with_status(status).search(text))
 
 
 @permission_required("customers.view_customer", raise_exception=True)
@@ -86,6 +82,12 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "tickets": tickets[:CUSTOMER_TICKETS],
         "ticket_limit": CUSTOMER_TICKETS,
         "history": changelog.entries(customer.history.all()),
+        "merges": CustomerMerge.objects.filter(
+            survivor=customer, undone_at__isnull=True
+        )[:5],
+        "duplicates": list(Customer.objects.duplicates_of(customer)[:5])
+        if not customer.is_archived
+        else [],
     }
     return render(request, "customers/customer_detail.html", context)
 
@@ -99,6 +101,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         customer = form.save()
         messages.success(request, f"Customer {customer} created.")
+        warn_about_duplicates(request, customer)
         return redirect(customer)
     return render(request, "customers/customer_form.html", {"form": form})
 
@@ -106,26 +109,55 @@ def customer_create(request: HttpRequest) -> HttpResponse:
 @permission_required("customers.change_customer", raise_exception=True)
 def customer_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
-    form = CustomerEditForm(request.POST or None, instance=customer)
+    # The form binds to a copy, so the heading keeps the saved name.
+    form = CustomerEditForm(request.POST or None, instance=copy.copy(customer))
     if request.method == "POST" and form.is_valid():
         try:
-            customer = customer_update(
+            update = customer_update(
                 customer=customer,
                 data=form.cleaned_data,
                 expected_version=form.cleaned_data["version"],
                 user=request.user,
+                seen=form.seen_values(),
             )
         except EditConflict as conflict:
-            latest = conflict.current.history.select_related("history_user").first()
-            user = latest.history_user if latest else None
-            form.refuse_conflict(conflict.current, user and user.get_username())
+            customer = conflict.current
+            form.show_conflict(customer, conflict.result, last_editor(customer))
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Customer {customer} saved.")
-            return redirect(customer)
+            messages.success(request, saved_message(update))
+            warn_about_duplicates(request, update.customer)
+            return redirect(update.customer)
     context = {"form": form, "customer": customer}
     return render(request, "customers/customer_form.html", context)
+
+
+def warn_about_duplicates(request: HttpRequest, customer: Customer) -> None:
+    """A warning, not a refusal: customers that look like this one."""
+    look_alikes = list(Customer.objects.duplicates_of(customer)[:3])
+    if look_alikes:
+        named = ", ".join(str(other) for other in look_alikes)
+        messages.warning(request, f"Possible duplicate of {named}.")
+
+
+def last_editor(customer: Customer) -> str | None:
+    latest = customer.history.select_related("history_user").first()
+    user = latest.history_user if latest else None
+    return user.get_username() if user else None
+
+
+def saved_message(update: CustomerUpdate) -> str:
+    customer = update.customer
+    if not update.written:
+        return f"Nothing to save: customer {customer} already has these values."
+    if update.kept_theirs:
+        fields = ", ".join(update.kept_theirs)
+        return (
+            f"Customer {customer} saved. A colleague's change to {fields}, made "
+            "while you were editing, was kept."
+        )
+    return f"Customer {customer} saved."
 
 
 @permission_required("customers.archive_customer", raise_exception=True)

@@ -209,7 +209,11 @@ def support_groups(transactional_db) -> None:
 
     from django.contrib.auth.models import Permission
 
-    for module in ("0002_support_groups", "0006_conversation_permissions"):
+    for module in (
+        "0002_support_groups",
+        "0006_conversation_permissions",
+        "0011_share_views_permission",
+    ):
         migration = importlib.import_module(f"tickets.migrations.{module}")
         for name, codenames in migration.GROUPS.items():
             group, _ = Group.objects.get_or_create(name=name)

@@ -28,3 +28,30 @@ def test_admin_archive_action_archives_and_keeps_the_record(
     assert response.status_code == 302
     customer.refresh_from_db()
     assert customer.archived_at is not None
+
+
+def test_admin_stale_save_keeps_a_colleagues_field_and_shows_true_conflicts(
+    admin_client, make_customer
+):
+    customer = make_customer(name="Ada", email="ada@example.com", phone="")
+    url = reverse("admin:customers_customer_change", args=[customer.pk])
+    form = admin_client.get(url).context["adminform"].form
+    base = {
+        "base_version": customer.version,
+        "seen": form["seen"].value(),
+        "name": "Ada",
+        "email": "ada@example.com",
+        "phone": "",
+    }
+    customer.phone = "555-0100"  # a colleague's save meanwhile
+    customer.save()
+
+    assert admin_client.post(url, {**base, "name": "Ada Lovelace"}).status_code == 302
+    customer.refresh_from_db()
+    assert (customer.name, customer.phone) == ("Ada Lovelace", "555-0100")
+
+    conflict = admin_client.post(url, {**base, "name": "Ada King"})
+    assert conflict.status_code == 200
+    assert "changed this to “Ada Lovelace”" in conflict.text
+    customer.refresh_from_db()
+    assert customer.name == "Ada Lovelace"

@@ -102,10 +102,10 @@ def test_list_runs_a_fixed_number_of_queries(
     # session, user, permissions, count, page; a search: one query per kind of match.
     with django_assert_max_num_queries(7):
         agent_client.get(LIST)
-    # (a name: its first, second and last word, and the email)
-    with django_assert_max_num_queries(10):
+    # (a name: its first, second and last word, and the email; then the ranking)
+    with django_assert_max_num_queries(11):
         agent_client.get(LIST, {"q": "query"})
-    with django_assert_max_num_queries(9):  # ID, first digits, last digits
+    with django_assert_max_num_queries(10):  # ID, first and last digits, rank
         agent_client.get(LIST, {"q": "555"})
 
 
@@ -153,8 +153,8 @@ def test_detail_runs_a_fixed_number_of_queries(
         customer.name = f"Name {n}"
         customer._history_user = agent if n % 2 else lead
         customer.save()
-    # session, user, permissions, customer, tickets, history
-    with django_assert_max_num_queries(9):
+    # session, user, permissions, customer, tickets, history, merges, duplicates
+    with django_assert_max_num_queries(11):
         agent_client.get(customer.get_absolute_url())
 
 
@@ -229,7 +229,27 @@ def test_edit_with_an_invalid_email_shows_the_error_and_saves_nothing(
     assert customer.email == "ada@example.com"
 
 
-def test_second_save_from_the_same_version_is_refused_and_keeps_its_input(
+def test_a_stale_save_keeps_a_colleagues_change_to_another_field(
+    client, make_customer, agent, lead
+):
+    customer = make_customer(name="Ada", email="ada@example.com", phone="")
+    url = reverse("customers:edit", args=[customer.pk])
+    client.force_login(agent)
+    opened = client.get(url).context["form"]
+    base = {"version": customer.version, "seen": opened["seen"].value()}
+    fields = {"name": "Ada", "email": "ada@example.com", "phone": ""}
+
+    client.force_login(lead)
+    assert client.post(url, {**base, **fields, "phone": "555-0100"}).status_code == 302
+
+    client.force_login(agent)
+    saved = client.post(url, {**base, **fields, "name": "Ada Lovelace"}, follow=True)
+    assert "change to phone, made while you were editing, was kept" in saved.text
+    customer.refresh_from_db()
+    assert (customer.name, customer.phone) == ("Ada Lovelace", "555-0100")
+
+
+def test_a_field_both_changed_is_shown_side_by_side_and_either_value_can_win(
     client, make_customer, agent, lead
 ):
     customer = make_customer(name="Ada", email="ada@example.com", phone="")
@@ -239,29 +259,37 @@ def test_second_save_from_the_same_version_is_refused_and_keeps_its_input(
     base = {"version": customer.version, "seen": opened["seen"].value()}
 
     client.force_login(lead)
-    first = client.post(
-        url, {**base, "name": "Ada Lovelace", "email": "ada@example.com", "phone": ""}
-    )
-    assert first.status_code == 302
+    theirs = {"name": "Ada Lovelace", "email": "ada@example.com", "phone": "555-0100"}
+    assert client.post(url, {**base, **theirs}).status_code == 302
 
     client.force_login(agent)
-    second = client.post(
-        url, {**base, "name": "Ada", "email": "ada@example.com", "phone": "555-0100"}
-    )
+    mine = {"name": "Ada King", "email": "ada@example.com", "phone": ""}
+    second = client.post(url, {**base, **mine})
     assert second.status_code == 200
-    text = second.content.decode()
-    assert "lead saved this customer while you were editing." in text
-    assert "Name: “Ada” → “Ada Lovelace”" in text
-    assert 'value="555-0100"' in text  # the second person's input is kept
+    text = second.text
+    assert "lead saved this customer while you were editing" in text
+    assert "Keep yours: “Ada King”" in text
+    assert "Keep lead's: “Ada Lovelace”" in text
+    assert "<h1>Edit Ada Lovelace</h1>" in text  # the saved name, not the typed one
     customer.refresh_from_db()
-    assert (customer.name, customer.phone) == ("Ada Lovelace", "")
+    assert (customer.name, customer.phone) == ("Ada Lovelace", "555-0100")
 
-    # Saving again after reading the message overwrites, on top of their version.
-    again = second.context["form"].data
-    third = client.post(url, again)
-    assert third.status_code == 302
+    again = second.context["form"].data.copy()
+    assert again["phone"] == "555-0100"  # their change to another field stays
+    again["choice_name"] = "theirs"
+    assert client.post(url, again).status_code == 302
     customer.refresh_from_db()
-    assert (customer.name, customer.phone) == ("Ada", "555-0100")
+    assert (customer.name, customer.phone) == ("Ada Lovelace", "555-0100")
+
+    client.force_login(lead)
+    client.post(url, {**base, **theirs, "version": customer.version, "seen": ""})
+    client.force_login(agent)
+    third = client.post(url, {**base, **mine})
+    again = third.context["form"].data.copy()
+    again["choice_name"] = "mine"
+    assert client.post(url, again).status_code == 302
+    customer.refresh_from_db()
+    assert (customer.name, customer.phone) == ("Ada King", "555-0100")
 
 
 def test_edit_refuses_a_missing_version(agent_client, make_customer):
@@ -365,3 +393,14 @@ def test_a_taken_email_links_to_the_customer_who_has_it(agent_client, make_custo
     assert f"A customer with this email already exists {link}" in response.text
     # The error summary at the top links to the field.
     assert '<a href="#id_email">Email</a>: A customer with this email' in response.text
+
+
+def test_creating_a_look_alike_warns_but_saves(agent_client, make_customer):
+    existing = make_customer(name="Ada Lovelace", phone="555-0100")
+    response = agent_client.post(
+        reverse("customers:create"),
+        {"name": "ADA LOVELACE", "email": "other@example.com", "phone": "5550100"},
+        follow=True,
+    )
+    assert f"Possible duplicate of {existing}" in response.text
+    assert Customer.objects.count() == 2

@@ -23,7 +23,13 @@ def test_dashboard_counts_open_tickets_by_status_and_type(
     done.save()
     response = agent_client.get(HOME)
     assert response.status_code == 200
-    assert response.context["by_status"] == [("Open", 1), ("Pending", 1)]
+    assert response.context["by_status"] == [
+        ("Open", 1, "status=open"),
+        ("Pending", 1, "status=pending"),
+    ]
+    assert f'href="{reverse("tickets:list")}?status=pending">Pending</a>' in (
+        response.text
+    )
     assert response.context["by_type"] == [(billing, 2)]
 
 
@@ -87,5 +93,38 @@ def test_dashboard_runs_a_fixed_number_of_queries(
         make_ticket(
             assignee=agent, customer=make_customer(), ticket_type=make_ticket_type()
         )
-    with django_assert_max_num_queries(11):
+    # +4: the capped counts of Unassigned, Overdue, Breaching soon and Mine.
+    with django_assert_max_num_queries(15):
         agent_client.get(HOME)
+
+
+def test_every_work_count_is_a_link_to_its_view(agent_client, agent, make_ticket):
+    make_ticket(assignee=agent)
+    late = make_ticket()
+    Ticket.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(hours=1))
+    response = agent_client.get(HOME)
+    work = {c.view.name: c.count for c in response.context["work"]}
+    assert work == {"Unassigned": 1, "Overdue": 1, "Breaching soon": 0, "My open": 1}
+    for query in ("assignee=none&amp;sort=due", "sla=overdue&amp;sort=due"):
+        assert f"{reverse('tickets:list')}?{query}" in response.text
+    assert "All 1 of my open tickets" in response.text
+    assert response.context["per_agent"] is None  # agents are not leads
+
+
+def test_leads_see_open_tickets_per_agent(client, lead, agent, make_ticket):
+    make_ticket(assignee=agent)
+    make_ticket(assignee=agent)
+    make_ticket()
+    client.force_login(lead)
+    response = client.get(HOME)
+    assert response.context["per_agent"] == [(agent, 2), (None, 1)]
+    assert f"?assignee={agent.pk}" in response.text
+
+
+def test_the_chart_has_a_count_axis_with_labels(make_ticket):
+    for _ in range(4):
+        make_ticket()
+    chart = dashboard.opened_per_day()
+    assert [tick.value for tick in chart.ticks] == [0, 2, 4]
+    assert chart.ticks[-1].y == dashboard.CHART_TOP
+    assert chart.ticks[0].y == dashboard.CHART_HEIGHT

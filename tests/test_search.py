@@ -221,3 +221,18 @@ def test_key_columns_of_a_batch_are_the_keys_of_each_row():
     columns = key_columns(names, emails, phones)
     for index, row in enumerate(rows):
         assert keys_of(*row) == {f: columns[f][index].as_py() for f in KEY_FIELDS}
+
+
+def test_a_typo_gets_did_you_mean_on_postgresql_and_nothing_on_sqlite(
+    agent_client, make_customer
+):
+    from django.db import connection
+
+    make_customer(name="José Jiménez")
+    response = agent_client.get("/customers/", {"q": "jimenes"})
+    assert "No customers match" in response.text
+    if connection.vendor == "postgresql":
+        assert "Did you mean" in response.text
+        assert "jose jimenez" in response.text
+    else:
+        assert "Did you mean" not in response.text

@@ -10,7 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from customer_flow.import_export_admin import ImporterAdminMixin
 from customer_flow.lib.http import AuthenticatedHttpRequest
 from tickets import sla
-from tickets.models import SlaPolicy, Ticket, TicketComment, TicketType
+from tickets.models import BulkChange, SlaPolicy, Ticket, TicketComment, TicketType
 from tickets.resources import TicketTypeResource, TicketTypesFile
 
 
@@ -121,3 +121,17 @@ class SlaPolicyAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         # Open tickets of this priority follow the new targets at once.
         sla.refresh_due_times(Ticket.objects.open().filter(priority=obj.priority))
+
+
+@admin.register(BulkChange)
+class BulkChangeAdmin(admin.ModelAdmin):
+    """The audit of bulk actions: read only."""
+
+    list_display = ["id", "created_at", "user", "action", "value", "changed", "skipped"]
+    list_filter = ["action"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 
 from customer_flow.lib.users import display_name
 from tickets.models import Ticket, TicketQuerySet, TicketType
-from tickets.queue import DEFAULT_SORT, SORTS
+from tickets.queue import DEFAULT_SORT, RELEVANCE, SORTS
 from tickets.services import TicketConflict
 
 if TYPE_CHECKING:
@@ -151,6 +151,16 @@ STATUS_FILTER = (
 class TicketFilterForm(forms.Form):
     """The queue's filters; all optional, a bad value is reported and ignored."""
 
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        help_text="Words from the subject, description or messages; #1042 opens "
+        "ticket 1042.",
+        widget=forms.TextInput(
+            attrs={"type": "search", "autocomplete": "off", "data-search": ""}
+        ),
+    )
     status = forms.ChoiceField(choices=STATUS_FILTER, required=False)
     ticket_type = forms.ModelChoiceField(
         queryset=TicketType.objects.all(),
@@ -164,7 +174,12 @@ class TicketFilterForm(forms.Form):
         required=False,
         empty_value=None,
     )
-    assignee = forms.ChoiceField(required=False)
+    assignee = forms.RegexField(
+        regex=r"^(me|none|[0-9]{1,18})\Z",
+        required=False,
+        widget=forms.Select,
+        error_messages={"invalid": "Choose a person from the list."},
+    )
     customer = forms.IntegerField(
         required=False,
         min_value=1,
@@ -187,13 +202,16 @@ class TicketFilterForm(forms.Form):
         widget=forms.HiddenInput,
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, choices: bool = True, **kwargs: Any) -> None:
+        """``choices=False``: only filter (a view's count), no list of people."""
         super().__init__(*args, **kwargs)
+        if not choices:
+            return
         # Whoever the chosen user is (left the team, never in it), their tickets
         # can be found.
         value = str(self.data.get("assignee", ""))
         chosen = int(value) if value.isdigit() and len(value) < 19 else None
-        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
+        self.fields["assignee"].widget.choices = [
             ("", "Anyone"),
             ("me", "Me"),
             ("none", "Unassigned"),
@@ -202,7 +220,11 @@ class TicketFilterForm(forms.Form):
     def filter(self, tickets: TicketQuerySet, user: User) -> TicketQuerySet:
         self.is_valid()
         data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
-        tickets = tickets.with_status(data.get("status") or "queue")
+        text = data.get("q") or ""
+        # A search looks at every ticket unless a status is chosen.
+        tickets = tickets.with_status(
+            data.get("status") or ("all" if text else "queue")
+        )
         tickets = tickets.for_assignee(data.get("assignee") or "", user)
         if data.get("ticket_type"):
             tickets = tickets.filter(ticket_type=data["ticket_type"])
@@ -211,9 +233,16 @@ class TicketFilterForm(forms.Form):
         if data.get("customer"):
             tickets = tickets.filter(customer_id=data["customer"])
         tickets = tickets.with_sla(data.get("sla") or "")
-        return tickets.sorted_by(self.chosen_sort())
+        if text:
+            tickets = tickets.search(text)
+        sort = self.chosen_sort()
+        return tickets if sort == RELEVANCE else tickets.sorted_by(sort)
 
     def chosen_sort(self) -> str:
-        if self.is_valid() or "sort" not in self.errors:
-            return self.cleaned_data.get("sort") or DEFAULT_SORT
-        return DEFAULT_SORT
+        """The ?sort= asked for; without one, a search is by relevance."""
+        self.is_valid()
+        data = self.cleaned_data
+        sort = "" if "sort" in self.errors else data.get("sort")
+        if not sort and "q" not in self.errors and data.get("q"):
+            return RELEVANCE
+        return sort or DEFAULT_SORT

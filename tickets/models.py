@@ -296,18 +296,22 @@ class Ticket(models.Model):
 
 # Models kept in their own modules; imported here so Django registers them.
 from tickets.attachments import Attachment  # noqa: E402
+from tickets.bulk import BulkChange  # noqa: E402
 from tickets.canned import CannedReply  # noqa: E402
 from tickets.comments import TicketComment  # noqa: E402
 from tickets.inbound_models import HeldEmail  # noqa: E402
 from tickets.notifications import Notification, NotificationSettings  # noqa: E402
+from tickets.saved_views import SavedView  # noqa: E402
 from tickets.sla import SlaPolicy  # noqa: E402
 
 __all__ = [
     "Attachment",
+    "BulkChange",
     "CannedReply",
     "HeldEmail",
     "Notification",
     "NotificationSettings",
+    "SavedView",
     "SlaPolicy",
     "Ticket",
     "TicketComment",

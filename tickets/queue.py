@@ -51,6 +51,7 @@ SORTS: dict[str, tuple[str, list[str | models.OrderBy | Lower]]] = {
     "assignee": ("Assignee", [ASSIGNEE_NAME, "id"]),
 }
 DEFAULT_SORT = "priority"
+RELEVANCE = "relevance"  # a search's own order (tickets.search ranks)
 
 
 def ordering(sort: str) -> list[str | models.OrderBy | Lower]:
@@ -122,6 +123,23 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         if state == "soon":
             return self.breaching_soon()
         return self
+
+    def search(self, text: str) -> TicketQuerySet:
+        """``#1042``: that ticket. Words: tickets whose subject, description or
+        messages contain them all (see tickets.search), best match first."""
+        from tickets import search
+
+        number = search.ticket_number(text)
+        if number is not None:
+            return self.filter(pk=number)
+        ids = search.ranked_ids(text)
+        if not ids:
+            return self.none()
+        rank = models.Case(
+            *[models.When(pk=pk, then=models.Value(n)) for n, pk in enumerate(ids)],
+            output_field=models.IntegerField(),
+        )
+        return self.filter(pk__in=ids).alias(search_rank=rank).order_by("search_rank")
 
     def sorted_by(self, sort: str) -> TicketQuerySet:
         return self.order_by(*ordering(sort))

@@ -117,6 +117,7 @@ def refresh_due_times(tickets: models.QuerySet[Ticket]) -> int:
             first_response_due_at=F("sla_started_at") + policy.first_response,
             resolution_due_at=F("sla_started_at") + policy.resolution,
         )
+    tickets.filter(closed_at__isnull=False).update(due_at=None)
     tickets.filter(closed_at__isnull=True).update(
         due_at=Case(
             When(first_response_at__isnull=True, then=F("first_response_due_at")),

@@ -1,9 +1,11 @@
 from django.urls import path
 
 from tickets import (
+    bulk_views,
     canned_views,
     conversation_views,
     notification_views,
+    queue_views,
     type_import_views,
     views,
 )
@@ -13,6 +15,10 @@ app_name = "tickets"
 urlpatterns = [
     path("", views.ticket_list, name="list"),
     path("types/", views.tickettype_list, name="types"),
+    path("views/", queue_views.view_save, name="view_save"),
+    path("bulk/", bulk_views.bulk_action, name="bulk"),
+    path("views/<int:pk>/delete/", queue_views.view_delete, name="view_delete"),
+    path("new/", views.ticket_new, name="new"),
     path("types/import/", type_import_views.type_import, name="type_import"),
     path(
         "types/import/apply/",
@@ -20,7 +26,6 @@ urlpatterns = [
         name="type_import_apply",
     ),
     path("types/export/", type_import_views.type_export, name="type_export"),
-    path("new/", views.ticket_new, name="new"),
     path("new/<int:customer_pk>/", views.ticket_create, name="create"),
     path("<int:pk>/", views.ticket_detail, name="detail"),
     path("<int:pk>/reply/", conversation_views.ticket_reply, name="reply"),

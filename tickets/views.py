@@ -7,21 +7,25 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from customer_flow.lib.http import AuthenticatedHttpRequest
 from customer_flow.lib.paging import CappedList, paginate
-from customers import search
+from customers import search as customer_search
 from customers.forms import SEARCH_MAX_LENGTH
 from customers.models import Customer
 from customers.views import is_htmx
-from tickets import conversation, services
+from tickets import conversation, search, services
+from tickets.bulk_views import BulkForm
 from tickets.conversation_forms import NoteForm, ReplyForm
 from tickets.forms import TicketChangeForm, TicketFilterForm, TicketForm
 from tickets.models import Ticket, TicketQuerySet, TicketType
 from tickets.queue import SORTS
+from tickets.queue_views import SavedViewForm, queue_views
+from tickets.saved_views import normalized
 from tickets.timeline import timeline_page
 
 
@@ -33,11 +37,26 @@ def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         CappedList.of(tickets.select_related("customer", "ticket_type", "assignee")),
     )
+    number = search.ticket_number(str(request.GET.get("q", "")))
+    if number is not None and Ticket.objects.filter(pk=number).exists():
+        return redirect("tickets:detail", pk=number)
     sort = form.chosen_sort()
-    label = SORTS[sort.removeprefix("-")][0].lower()
+    key = sort.removeprefix("-")
+    label = SORTS[key][0].lower() if key in SORTS else sort
+    query = normalized(request.GET)
+    views = queue_views(request.user, query)
     context = {
         "form": form,
         "page": page,
+        "query": query,
+        "views": views,
+        "saved_groups": [
+            ("Your views", views["personal"]),
+            ("Shared views", views["shared"]),
+        ],
+        "view_form": SavedViewForm(),
+        "bulk_form": BulkForm(),
+        "loaded_at": timezone.now(),
         "sort": sort,
         "sort_label": label + (" (reversed)" if sort.startswith("-") else ""),
     }
@@ -51,10 +70,10 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     list), then open the ticket on the usual form."""
     text = " ".join(str(request.GET.get("q", ""))[:SEARCH_MAX_LENGTH].split())
     found = (
-        search.find(
+        customer_search.find(
             Customer.objects.with_status("active"),
             text,
-            order_by=search.ORDERINGS["name"],
+            order_by=customer_search.ORDERINGS["name"],
         )
         if text
         else None

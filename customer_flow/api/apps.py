@@ -8,3 +8,6 @@ class ApiConfig(AppConfig):
     label = "api"
     verbose_name = "REST API"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from customer_flow.api import schema  # noqa: F401 - registers the extension

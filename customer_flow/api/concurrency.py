@@ -1,10 +1,10 @@
 """Optimistic concurrency over HTTP: ``ETag`` on every read of one resource,
 ``If-Match`` required on every change of it.
 
-A customer's ETag is its ``version`` (raised on every save). A ticket has no
-version field, so its ETag is its ``updated_at`` in microseconds: every save
-changes it, and the comparison is made again under a row lock when the change
-is written (see ``tickets.TicketViewSet``).
+A customer's or a ticket's ETag is its ``version`` (raised on every save, the
+number the edit pages compare). A ticket's is compared under a row lock held
+until the change is written (see ``tickets.TicketViewSet``): the API does not
+merge a stale change as the ticket page does, it refuses it.
 
 A change without ``If-Match`` is refused with 428; with an ETag that is no
 longer current, with 412 and the current representation (and its ETag), so

@@ -11,7 +11,7 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -53,6 +53,15 @@ class CustomerInputSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
 
 
+class ExportRowSerializer(serializers.Serializer):
+    """One customer of a JSON export: the columns of id.csv."""
+
+    ID = serializers.IntegerField()
+    Name = serializers.CharField()
+    Email = serializers.CharField()
+    Phone = serializers.CharField()
+
+
 LIST_PARAMETERS = [
     OpenApiParameter(
         "q", str, description="ID, or the start of a name, surname, email or phone."
@@ -91,10 +100,13 @@ STALE = {412: OpenApiTypes.OBJECT, 428: OpenApiTypes.OBJECT}
         responses={200: CustomerSerializer, **STALE},
     ),
 )
-class CustomerViewSet(viewsets.ModelViewSet):
+class CustomerViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = CustomerSerializer
     lookup_value_converter = "int"
-    http_method_names = ["get", "post", "put", "patch", "head", "options"]
     permissions = {
         "list": "customers.view_customer",
         "retrieve": "customers.view_customer",
@@ -132,6 +144,9 @@ class CustomerViewSet(viewsets.ModelViewSet):
         response["Location"] = f"{request.path}{customer.pk}/"
         return concurrency.with_etag(response, tag(customer))
 
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.update(request, *args, partial=True, **kwargs)
+
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         customer = self.get_object()
         if not concurrency.matches(request, tag(customer)):
@@ -147,7 +162,7 @@ class CustomerViewSet(viewsets.ModelViewSet):
                 data=cleaned,
                 expected_version=customer.version,
                 user=caller(request),
-            )
+            ).customer
         except EditConflict as conflict:
             current = conflict.current
             return concurrency.precondition_failed(represent(current), tag(current))
@@ -187,9 +202,12 @@ class CustomerViewSet(viewsets.ModelViewSet):
 
     @extend_schema(
         parameters=EXPORT_PARAMETERS,
-        responses={(200, "text/csv"): OpenApiTypes.STR},
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/json"): ExportRowSerializer(many=True),
+        },
     )
-    @action(detail=False, methods=["get"], url_path="export")
+    @action(detail=False, methods=["get"], url_path="export", pagination_class=None)
     def export(self, request: Request) -> FileResponse:
         """The customers of a search and filter as id.csv (formula-neutralised,
         as every export) or JSON, streamed from a temporary file."""

@@ -9,7 +9,9 @@ import io
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
@@ -28,7 +30,7 @@ from customer_flow.api.forms import validated
 from customer_flow.api.permissions import caller
 from customer_flow.api.uploads import RawUploadTooLarge, raw_upload
 from customer_flow.body_limits import UploadPolicy, upload_too_large
-from customers import importing
+from customers import import_jobs, importing
 from customers.forms import ImportUploadForm
 from customers.models import ImportBatch, ImportBatchRow
 
@@ -36,14 +38,18 @@ PERMISSION = "customers.import_customer"
 
 
 class BatchSerializer(serializers.ModelSerializer):
+    """An import batch: its status, counts and the progress of its job."""
+
+    percent = serializers.IntegerField(read_only=True, allow_null=True)
+    seconds_left = serializers.IntegerField(read_only=True, allow_null=True)
     created_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
     applied_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
     reverted_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
 
     class Meta:
@@ -67,6 +73,15 @@ class BatchSerializer(serializers.ModelSerializer):
             "applied_by",
             "reverted_at",
             "reverted_by",
+            "job",
+            "job_state",
+            "phase",
+            "rows_done",
+            "rows_total",
+            "percent",
+            "seconds_left",
+            "failure",
+            "suggested_encoding",
         ]
         read_only_fields = fields
 
@@ -99,6 +114,13 @@ class UploadSerializer(serializers.Serializer):
     encoding = serializers.ChoiceField(
         ["", "cp1252", "latin-1", "mac-roman"], required=False
     )
+
+
+ENCODINGS = ["", "cp1252", "latin-1", "mac-roman"]
+
+
+class CheckAgainSerializer(serializers.Serializer):
+    encoding = serializers.ChoiceField(ENCODINGS, required=False)
 
 
 class ApplySerializer(serializers.Serializer):
@@ -140,7 +162,7 @@ REFUSED = {400: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT}
             OpenApiParameter("file_name", str),
         ],
         responses={
-            201: BatchSerializer,
+            202: BatchSerializer,
             400: OpenApiTypes.OBJECT,
             413: OpenApiTypes.OBJECT,
         },
@@ -162,7 +184,17 @@ class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
         RawBinaryParser,
     ]
     permissions = dict.fromkeys(
-        ["list", "retrieve", "create", "rows", "apply", "discard", "undo", "rejected"],
+        [
+            "list",
+            "retrieve",
+            "create",
+            "rows",
+            "apply",
+            "check_again",
+            "discard",
+            "undo",
+            "rejected",
+        ],
         PERMISSION,
     )
     orderings = {"-created_at": ("-created_at", "-id")}
@@ -185,19 +217,15 @@ class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
             )
         cleaned = validated(form)
         upload = cleaned["file"]
-        report, batch = importing.preview_import(
+        # The web upload's own service: the file is kept and a worker checks it.
+        batch = import_jobs.start_preview(
             upload,
             user=caller(request),
             skip_invalid=cleaned["mode"] == ImportBatch.Mode.SKIP_INVALID,
             file_name=upload.name,
-            encoding=cleaned["encoding"] or None,
+            encoding=cleaned["encoding"],
         )
-        if batch is None:
-            errors = [str(error) for error in report.errors]
-            raise ValidationError({"file": errors})
-        response = Response(BatchSerializer(batch).data, status=status.HTTP_201_CREATED)
-        response["Location"] = f"{request.path}{batch.pk}/"
-        return response
+        return accepted(request, batch, f"{request.path}{batch.pk}/")
 
     def _upload(
         self, request: Request, limit: int
@@ -207,6 +235,7 @@ class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
         if content_type == "multipart/form-data":
             fields = {k: request.data.get(k) for k in ("mode", "encoding")}
             options = {k: v for k, v in fields.items() if isinstance(v, str)}
+            options.setdefault("mode", ImportBatch.Mode.ALL_OR_NOTHING)
             file = request.FILES.get("file")
             return options, ({"file": file} if file is not None else {})
         query = request.query_params
@@ -236,22 +265,39 @@ class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(BatchRowSerializer(page, many=True).data)
 
-    @extend_schema(request=ApplySerializer, responses={200: BatchSerializer, **REFUSED})
+    @extend_schema(request=ApplySerializer, responses={202: BatchSerializer, **REFUSED})
     @action(detail=True, methods=["post"])
     def apply(self, request: Request, pk: int) -> Response:
         """Write the preview exactly as previewed (409 if it cannot be)."""
         batch = self.get_object()
         again = _flag(request, "again")
-        importing.apply_batch(batch=batch, user=caller(request), force=again)
-        batch.refresh_from_db()
-        return Response(BatchSerializer(batch).data)
+        import_jobs.start_apply(batch, user=caller(request), force=again)
+        return accepted(request, batch, batch_url(request, batch))
+
+    @extend_schema(
+        request=CheckAgainSerializer, responses={202: BatchSerializer, **REFUSED}
+    )
+    @action(detail=True, methods=["post"], url_path="check")
+    def check_again(self, request: Request, pk: int) -> Response:
+        """Check a refused or interrupted upload again (``encoding``: another one)."""
+        batch = self.get_object()
+        encoding = (
+            request.data.get("encoding") if isinstance(request.data, dict) else None
+        )
+        if encoding is not None and encoding not in ENCODINGS:
+            raise ValidationError(
+                {"encoding": [f"Choose one of: {', '.join(ENCODINGS)}."]}
+            )
+        with transaction.atomic():
+            import_jobs.check_again(batch, encoding=encoding)
+        return accepted(request, batch, batch_url(request, batch))
 
     @extend_schema(request=None, responses={200: BatchSerializer, **REFUSED})
     @action(detail=True, methods=["post"])
     def discard(self, request: Request, pk: int) -> Response:
         """Drop a preview; nothing is imported."""
         batch = self.get_object()
-        batch.discard()
+        import_jobs.discard(batch)
         return Response(BatchSerializer(batch).data)
 
     @extend_schema(request=UndoSerializer, responses={200: BatchSerializer, **REFUSED})
@@ -288,6 +334,19 @@ class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
         name = f"rejected-rows-import-{batch.pk}.csv"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
+
+
+def batch_url(request: Request, batch: ImportBatch) -> str:
+    return reverse("api:import-detail", args=[batch.pk])
+
+
+def accepted(request: Request, batch: ImportBatch, url: str) -> Response:
+    """202: a worker does it; poll the batch at ``Location`` until its
+    ``job_state`` is done (or failed) and read its ``status``."""
+    batch.refresh_from_db()  # what the job did, if it ran already
+    response = Response(BatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
+    response["Location"] = url
+    return response
 
 
 def _flag(request: Request, name: str) -> bool:

@@ -32,6 +32,11 @@ class ModelPermissions(BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
+        if getattr(view, "action", None) is None:
+            # A method this URL does not take: 405 for those who may use the
+            # resource at all, 403 (as for everything) for the others.
+            permissions = getattr(view, "permissions", {}).values()
+            return any(user.has_perm(p) for p in permissions)
         permission = required_permission(view)
         return permission is not None and user.has_perm(permission)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework.request import Request
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 
@@ -13,6 +14,11 @@ class TokenRateThrottle(SimpleRateThrottle):
     allowance. Counted in the cache (per process with the default cache)."""
 
     scope = "token"
+
+    def get_rate(self) -> str | None:
+        # Read on each request (DRF reads it once, at import).
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return str(rate) if rate else None
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         token = getattr(request, "auth", None)

@@ -10,11 +10,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.http import QueryDict
+from django.http import FileResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -26,13 +26,14 @@ from customer_flow.api.permissions import caller
 from customer_flow.body_limits import accepts_upload
 from customer_flow.lib.upload_limits import AttachmentLimitHandler
 from customers.models import Customer
-from tickets import conversation
+from tickets import conversation, services
 from tickets.conversation_forms import NoteForm, ReplyForm
+from tickets.conversation_views import attachment_download
 from tickets.forms import TicketChangeForm, TicketFilterForm, TicketForm
 from tickets.models import Attachment, Ticket, TicketComment, TicketQuerySet
 
 CREATE_FIELDS = ["ticket_type", "subject", "description", "priority", "assignee"]
-CHANGE_FIELDS = ["status", "priority", "assignee"]
+CHANGE_FIELDS = ["status", "priority", "ticket_type", "assignee"]
 FILTERS = ["status", "ticket_type", "priority", "assignee", "customer"]
 
 
@@ -53,6 +54,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "updated_at",
             "closed_at",
             "first_response_at",
+            "version",
         ]
         read_only_fields = fields
 
@@ -70,6 +72,7 @@ class TicketCreateSerializer(serializers.Serializer):
 
 class TicketChangeSerializer(serializers.Serializer):
     status = serializers.ChoiceField(Ticket.Status.choices, required=False)
+    ticket_type = serializers.IntegerField(required=False)
     priority = serializers.ChoiceField(Ticket.Priority.choices, required=False)
     assignee = serializers.IntegerField(required=False, allow_null=True)
 
@@ -83,7 +86,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 class CommentSerializer(serializers.ModelSerializer):
     author: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
     attachments = AttachmentSerializer(many=True, read_only=True)
 
@@ -135,10 +138,13 @@ CHANGED = {200: TicketSerializer, 412: OpenApiTypes.OBJECT, 428: OpenApiTypes.OB
         request=TicketChangeSerializer, parameters=CHANGE_HEADERS, responses=CHANGED
     ),
 )
-class TicketViewSet(viewsets.ModelViewSet):
+class TicketViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = TicketSerializer
     lookup_value_converter = "int"
-    http_method_names = ["get", "post", "patch", "head", "options"]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
     permissions = {
         "list": "tickets.view_ticket",
@@ -186,6 +192,7 @@ class TicketViewSet(viewsets.ModelViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = form_data(request.data, ["customer", *CREATE_FIELDS])
         customer = customer_for_ticket(data.pop("customer", ""))
+        data.setdefault("priority", Ticket.Priority.NORMAL)
         form = TicketForm(data)
         validated(form)
         ticket = form.save(commit=False)
@@ -203,25 +210,39 @@ class TicketViewSet(viewsets.ModelViewSet):
         ticket = self.get_object()
         sent = form_data(request.data, CHANGE_FIELDS)
         with transaction.atomic():
+            # Locked from the If-Match check to the write: a match is current.
             ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
             if not concurrency.matches(request, tag(ticket)):
                 return concurrency.precondition_failed(represent(ticket), tag(ticket))
-            previous_assignee = ticket.assignee_id
-            data = {f: getattr(ticket, f) for f in ["status", "priority"]}
-            data["assignee"] = previous_assignee or ""
-            form = TicketChangeForm({**data, **sent}, instance=ticket)
+            data = {
+                "status": ticket.status,
+                "priority": ticket.priority,
+                "ticket_type": ticket.ticket_type_id,
+                "assignee": ticket.assignee_id or "",
+                **sent,
+                "version": ticket.version,
+            }
+            form = TicketChangeForm(data, instance=Ticket.objects.get(pk=ticket.pk))
             validated(form)
-            form.save()
+            update = services.ticket_update(
+                ticket=ticket,
+                seen=ticket.editable_values(),
+                values=form.values(),
+                expected_version=ticket.version,
+                user=caller(request),
+            )
         conversation.ticket_assigned(
-            ticket=ticket, previous_assignee_id=previous_assignee, by=caller(request)
+            ticket=update.ticket,
+            previous_assignee_id=update.previous_assignee_id,
+            by=caller(request),
         )
-        return concurrency.with_etag(Response(represent(ticket)), tag(ticket))
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.partial_update(request, *args, **kwargs)
+        current = update.ticket
+        return concurrency.with_etag(Response(represent(current)), tag(current))
 
     @extend_schema(responses=CommentSerializer(many=True))
-    @action(detail=True, methods=["get"], orderings={"created_at": ("created_at",)})
+    @action(
+        detail=True, methods=["get"], orderings={"created_at": ("created_at", "id")}
+    )
     def comments(self, request: Request, pk: int) -> Response:
         """The conversation: replies, notes and the customer's messages."""
         ticket = get_object_or_404(Ticket, pk=pk)
@@ -289,5 +310,18 @@ def represent(ticket: Ticket) -> dict[str, Any]:
 
 
 def tag(ticket: Ticket) -> str:
-    """No version field on tickets: ``updated_at`` changes on every save."""
-    return str(int(ticket.updated_at.timestamp() * 1_000_000))
+    """The ticket's version, raised on every save (the page compares it too)."""
+    return str(ticket.version)
+
+
+class AttachmentViewSet(viewsets.GenericViewSet):
+    """/api/v1/attachments/{id}/: download a file of a reply, note or message,
+    with the same headers as the page's download."""
+
+    queryset = Attachment.objects.all()
+    lookup_value_converter = "int"
+    permissions = {"retrieve": "tickets.view_attachment"}
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def retrieve(self, request: Request, pk: int) -> FileResponse:
+        return attachment_download(request._request, pk)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
-from django.urls import URLPattern, URLResolver, path
+from django.http import HttpRequest, JsonResponse
+from django.urls import URLPattern, URLResolver, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
@@ -11,7 +13,7 @@ from customer_flow.api.customers import CustomerViewSet
 from customer_flow.api.imports import ImportBatchViewSet
 from customer_flow.api.permissions import IsSignedIn
 from customer_flow.api.ticket_types import TicketTypeViewSet
-from customer_flow.api.tickets import TicketViewSet
+from customer_flow.api.tickets import AttachmentViewSet, TicketViewSet
 
 app_name = "api"
 
@@ -20,6 +22,7 @@ router.register("customers", CustomerViewSet, basename="customer")
 router.register("tickets", TicketViewSet, basename="ticket")
 router.register("ticket-types", TicketTypeViewSet, basename="tickettype")
 router.register("imports", ImportBatchViewSet, basename="import")
+router.register("attachments", AttachmentViewSet, basename="attachment")
 
 
 def api_view(pattern: URLPattern | URLResolver) -> URLPattern | URLResolver:
@@ -43,6 +46,14 @@ schema = SpectacularAPIView.as_view(permission_classes=[IsSignedIn])
 docs = SpectacularSwaggerSplitView.as_view(
     url_name="api:schema", permission_classes=[IsSignedIn]
 )
+
+
+@csrf_exempt  # nothing to protect, and a program has no CSRF token
+def not_found(request: HttpRequest, rest: str) -> JsonResponse:
+    """Any other URL under /api/v1/: the API's 404, not the HTML page."""
+    return JsonResponse({"detail": "There is no such API URL."}, status=404)
+
+
 urlpatterns = [
     api_view(p)
     for p in [
@@ -51,3 +62,7 @@ urlpatterns = [
         path("docs/", docs, name="docs"),
     ]
 ]
+# Last; the URL sweeps leave it out (a catch-all is not a resource).
+urlpatterns.append(
+    re_path(r"^(?P<rest>[\s\S]*)\Z", login_not_required(not_found), name="not_found")
+)

@@ -7,6 +7,7 @@ what ``writing`` may use, and neither imports the other)::
     report       what an import found and did, its messages (no pyarrow)
     csv_reading  the file's bytes -> text columns, with each row's line
     columns      the file's header, the plan's column layout
+    intake       files from other systems: empty rows dropped, columns mapped
     rules        every value cleaned by the shared rules; unique in the file
     matching     rows matched to customers: the plan
     id_range     rows without ID that no free ID is left for
@@ -32,6 +33,7 @@ ORDER = [
     "report",
     "csv_reading",
     "columns",
+    "intake",
     "rules",
     "matching",
     "id_range",

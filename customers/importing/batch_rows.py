@@ -61,10 +61,10 @@ def _planned(rows: pa.Table) -> list[pa.Table]:
         (Kind.NEW, pc.invert(changed), []),
         (Kind.CHANGED, changed, [*OLD_VALUES, "version"]),
     ]:
-        part = rows.filter(keep)
+        part = _filter(rows, keep)
         columns = {
             "line": part.column("line"),
-            "kind": pa.array([kind.value] * part.num_rows, pa.string()),
+            "kind": pa.repeat(pa.scalar(kind.value, pa.string()), part.num_rows),
             "position": part.column("position"),
             "customer_id": part.column("id"),
             "name": part.column("name"),
@@ -76,13 +76,26 @@ def _planned(rows: pa.Table) -> list[pa.Table]:
     return parts
 
 
+def _filter(rows: pa.Table, keep: pa.ChunkedArray) -> pa.Table:
+    """``rows.filter(keep)``, without copying the table when every row or none
+    is kept (a first import: every row is new)."""
+    kept = pc.sum(keep).as_py() or 0
+    if kept == rows.num_rows:
+        return rows
+    if kept == 0:
+        return rows.slice(0, 0)
+    return rows.filter(keep)
+
+
 def _unchanged(rows: pa.Table | None) -> pa.Table | None:
     if rows is None:
         return None
     return pa.table(
         {
             "line": rows.column("line"),
-            "kind": pa.array([Kind.UNCHANGED.value] * rows.num_rows, pa.string()),
+            "kind": pa.repeat(
+                pa.scalar(Kind.UNCHANGED.value, pa.string()), rows.num_rows
+            ),
             "customer_id": rows.column("id"),
         }
     )
@@ -100,7 +113,9 @@ def _invalid(
             "line": pa.array(
                 [line for line, _values, _reasons in rejected], pa.int64()
             ),
-            "kind": pa.array([Kind.INVALID.value] * len(rejected), pa.string()),
+            "kind": pa.repeat(
+                pa.scalar(Kind.INVALID.value, pa.string()), len(rejected)
+            ),
             "values": pa.array(
                 [_json(values) for _line, values, _reasons in rejected], pa.string()
             ),

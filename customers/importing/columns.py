@@ -115,6 +115,18 @@ def equal_at(
     return same
 
 
+def native_buffer(data: bytes | memoryview) -> pa.Buffer:
+    """A copy of ``data`` in memory that pyarrow owns.
+
+    ``pa.py_buffer`` would wrap the Python object instead, and the buffer's last
+    reference can then be dropped on one of Arrow's threads, which must take the
+    GIL to release it: at interpreter exit, that aborts the process.
+    """
+    owned = pa.allocate_buffer(len(data))
+    np.frombuffer(owned, np.uint8)[:] = np.frombuffer(data, np.uint8)
+    return owned
+
+
 def masked(array: pa.Array, keep: np.ndarray) -> pa.Array:
     """``array`` with nulls where ``keep`` is false."""
     return pc.if_else(pa.array(keep), array, pa.scalar(None, array.type))

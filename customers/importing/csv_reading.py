@@ -30,12 +30,16 @@ import pyarrow.csv as pacsv
 from django.utils.translation import ngettext
 
 from customer_flow.lib.decoding import decode
+from customer_flow.lib.excel_csv import sep_line
 from customer_flow.lib.row_errors import FileRefused, RowError
 
 QUOTE, LF, CR = ord('"'), ord("\n"), ord("\r")
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 _SCAN_CHUNK = 8 << 20
+# A header names columns: a longer header line is not the header of an id.csv (and
+# Python's csv module refuses cells over 131,072 characters).
+MAX_HEADER_BYTES = 65_536
 
 
 @dataclass
@@ -194,6 +198,8 @@ class CsvTable:
     """(line, fields) of those records, for a rejected-rows report"""
     stray_quotes: dict[int, int] = field(default_factory=dict)
     """row index -> column index whose value has text after its closing quote"""
+    header_line: int = 1
+    """2 after Excel's ``sep=;`` line"""
 
     @property
     def num_rows(self) -> int:
@@ -205,13 +211,18 @@ def read_csv(
 ) -> CsvTable:
     """Decode and split a CSV file, or raise ``FileRefused``."""
     utf8 = decode(data, encoding)
+    sep_bytes, declared = sep_line(utf8)  # Excel's "sep=;" names the delimiter
+    if sep_bytes:
+        utf8, delimiter = utf8[sep_bytes:], delimiter or declared
     if not bytes(utf8[:65536]).strip() and not bytes(utf8).strip():
         return CsvTable([], pa.table({}), np.empty(0, np.int64), ",")
     if delimiter is None:
         text = bytes(utf8[:65536]).decode("utf-8", "replace").lstrip("\r\n")
         delimiter = detect_delimiter(text.splitlines()[0] if text else "")
     records = scan_records(utf8, delimiter)
+    records.lines += 1 if sep_bytes else 0
     header_end = int(records.starts[1]) if len(records.starts) > 1 else len(utf8)
+    _refuse_long_header(header_end - int(records.starts[0]), int(records.lines[0]))
     header = _split_record(bytes(utf8[records.starts[0] : header_end]), delimiter)
     width = len(header)
     lines = records.lines[1:]
@@ -220,9 +231,11 @@ def read_csv(
     if not skipped and not len(records.stray):
         if columns.num_rows != len(lines):
             raise _inconsistent()
-        return CsvTable(header, columns, lines, delimiter)
-
-    return _with_malformed_records(utf8, records, header, columns, delimiter)
+        table = CsvTable(header, columns, lines, delimiter)
+    else:
+        table = _with_malformed_records(utf8, records, header, columns, delimiter)
+    table.header_line = int(records.lines[0])
+    return table
 
 
 def _with_malformed_records(
@@ -278,6 +291,15 @@ def _with_malformed_records(
     return table
 
 
+def _refuse_long_header(length: int, line: int) -> None:
+    if length > MAX_HEADER_BYTES:
+        raise FileRefused(
+            f"The header line is {length:,} bytes long: a header names the columns, "
+            "like ID,Name,Email,Phone. Is this the right file?",
+            line=line,
+        )
+
+
 def _inconsistent() -> FileRefused:
     return FileRefused(
         "The rows of this file could not be told apart reliably; check its "
@@ -319,4 +341,7 @@ def _read_columns(
 
 def _split_record(record: bytes, delimiter: str) -> list[str]:
     text = record.decode("utf-8").rstrip("\r\n")
-    return next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    try:
+        return next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    except csv.Error:  # a cell over 131,072 characters: only shown, in a report
+        return text.split(delimiter)

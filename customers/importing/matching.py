@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -22,6 +20,7 @@ from customers.importing.columns import (
     as_ints,
     equal_at,
     masked,
+    native_buffer,
     row_positions,
 )
 from customers.importing.report import Plan
@@ -52,20 +51,10 @@ def load_snapshot() -> pa.Table:
     group_concat, a chunk at a time) and pyarrow parses it: no Python object per
     row, so a million customers load in about a second.
     """
-    chunks = _snapshot_csv()
-    first = next(chunks, b"")
-    if first:
-        reader = pacsv.open_csv(
-            io.BufferedReader(_IteratorReader(itertools.chain([first], chunks))),
-            read_options=pacsv.ReadOptions(column_names=list(_SNAPSHOT_TYPES)),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types=_SNAPSHOT_TYPES,
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-        snapshot = reader.read_all()
+    parts = [_parse_snapshot_chunk(chunk) for chunk in _snapshot_csv()]
+    if parts:
+        snapshot = pa.concat_tables(parts)
+        del parts
     else:
         snapshot = pa.table(
             {name: pa.array([], kind) for name, kind in _SNAPSHOT_TYPES.items()}
@@ -83,6 +72,30 @@ def load_snapshot() -> pa.Table:
     columns["version"] = pc.shift_right(flags, 1)
     columns["archived"] = pc.equal(pc.bit_wise_and(flags, 1), 1)
     return pa.table(columns)
+
+
+def _parse_snapshot_chunk(chunk: bytes) -> pa.Table:
+    """One chunk of the snapshot's CSV text as columns, parsed on this thread.
+
+    Arrow's threads never see a Python object: the text is copied into memory
+    Arrow owns first. (Handing the reader a Python file made Arrow's I/O thread
+    call into Python and drop the last reference to it there; when that
+    happened while the interpreter was shutting down, after a dry run, the
+    process aborted: "terminate called without an active exception".)
+    """
+    owned = native_buffer(chunk)
+    return pacsv.read_csv(
+        pa.BufferReader(owned),
+        read_options=pacsv.ReadOptions(
+            column_names=list(_SNAPSHOT_TYPES), use_threads=False
+        ),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types=_SNAPSHOT_TYPES,
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
 
 
 def _snapshot_csv() -> Iterator[bytes]:
@@ -114,28 +127,6 @@ def _snapshot_csv() -> Iterator[bytes]:
             if not count:
                 return
             yield text.encode() + b"\n"
-
-
-class _IteratorReader(io.RawIOBase):
-    """A readable stream over an iterator of bytes chunks."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self.chunks = chunks
-        self.pending = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        while not self.pending:
-            chunk = next(self.chunks, None)
-            if chunk is None:
-                return 0
-            self.pending = memoryview(chunk)
-        size = min(len(buffer), len(self.pending))
-        buffer[:size] = self.pending[:size]
-        self.pending = self.pending[size:]
-        return size
 
 
 @dataclass

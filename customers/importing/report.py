@@ -87,6 +87,8 @@ class ImportReport:
     rejected: list[tuple[int, list[str], str]] = field(default_factory=list, repr=False)
     """(line, original values, reasons) of each invalid row, for --report"""
     plan: Plan | None = field(default=None, repr=False)
+    column_suggestion: dict[str, str] | None = None
+    """refused for its header: the columns its headers look like (for a mapping)"""
 
     @property
     def refused(self) -> bool:
@@ -135,6 +137,17 @@ class ImportReport:
                 f"File refused: {rows}; nothing was written. Fix them, or use "
                 "--skip-invalid to import the valid rows."
             )
+        if self.column_suggestion is not None:
+            mapped = ",".join(
+                f"{name}={self.column_suggestion.get(key, '?')}"
+                for key, name in [("id", "ID"), ("name", "Name"), ("email", "Email")]
+                + [("phone", "Phone")] * ("phone" in self.column_suggestion)
+            )
+            return (
+                "File refused; nothing was written. Name its columns with "
+                f'--columns "{mapped}" (replace any ?; leave out ID= if it has no '
+                "ID column)."
+            )
         if self.refused:
             return "File refused; nothing was written."
         return None
@@ -160,6 +173,12 @@ def write_rejected_rows(report: ImportReport, file: IO[str]) -> int:
         cells += [""] * (len(report.header) - len(cells))
         writer.writerow([*cells, line, neutralise_formula(reasons)])
     return len(report.rejected)
+
+
+def empty_rows_warning(count: int) -> str:
+    """Says how many rows with every cell empty were skipped."""
+    rows = ngettext("%(count)d row", "%(count)d rows", count) % {"count": count}
+    return f"Skipped {rows} with every cell empty (as a spreadsheet leaves them)."
 
 
 def duplicate_message(batch: ImportBatch) -> str:

@@ -71,12 +71,8 @@ def fast_check(key: str, values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     elif key == "name":
         short = pc.less_equal(pc.utf8_length(values), validation.NAME_MAX_LENGTH)
         garbled = pc.match_substring_regex(values, validation.GARBLED_PATTERN)
-        composed = pc.or_(
-            pc.string_is_ascii(values),
-            pc.equal(pc.utf8_normalize(values, "NFC"), values),
-        )
         accepted = pc.and_(pc.and_(accepted, short), pc.invert(garbled))
-        accepted = pc.and_(accepted, composed)
+        accepted = pc.and_(accepted, _composed(values))
     elif key == "email":
         short = pc.less_equal(pc.utf8_length(values), validation.EMAIL_MAX_LENGTH)
         accepted = pc.and_(accepted, short)
@@ -84,10 +80,30 @@ def fast_check(key: str, values: pa.Array) -> tuple[np.ndarray, pa.Array]:
         if pc.any(pc.starts_with(values, "'")).as_py():
             cleaned = pc.replace_substring_regex(values, r"^'", "")
         short = pc.less_equal(pc.utf8_length(cleaned), validation.PHONE_MAX_LENGTH)
-        decimal = pc.match_substring_regex(cleaned, validation.FLOAT_SUFFIX_PATTERN)
-        accepted = pc.and_(pc.and_(accepted, short), pc.invert(decimal))
+        accepted = pc.and_(accepted, short)
+        # A decimal suffix ("15551234567.0"): the exact pattern only when a
+        # cheap search finds a candidate (".0" or ",0" in a value).
+        if pc.any(
+            pc.or_(pc.match_substring(cleaned, ".0"), pc.match_substring(cleaned, ",0"))
+        ).as_py():
+            decimal = pc.match_substring_regex(cleaned, validation.FLOAT_SUFFIX_PATTERN)
+            accepted = pc.and_(accepted, pc.invert(decimal))
         accepted = pc.or_(accepted, pc.equal(values, ""))
     return as_bools(accepted), cleaned
+
+
+def _composed(values: pa.Array) -> pa.Array:
+    """Which values are in Unicode's composed form (NFC), as normalize makes
+    them; only the non-ASCII ones are normalised to find out."""
+    ascii_only = pc.string_is_ascii(values)
+    other = np.flatnonzero(~as_bools(pc.fill_null(ascii_only, True)))
+    if not len(other):
+        return ascii_only
+    picked = values.take(pa.array(other))
+    same = as_bools(pc.equal(pc.utf8_normalize(picked, "NFC"), picked))
+    composed = np.ones(len(values), bool)
+    composed[other] = same
+    return pa.array(composed)
 
 
 @dataclass

@@ -1,10 +1,12 @@
-"""The customers app's models: customers, and the import batches that write them.
+"""The customers app's models: customers, the import batches that write them, and
+the column mappings remembered for files from other systems.
 
 Outside code imports them from here (``from customers.models import Customer``).
 ``import_batch`` does not import ``customer``: the history rows name their batch
 by the string ``"customers.ImportBatch"``.
 """
 
+from customers.models.column_mapping import ColumnMapping
 from customers.models.customer import (
     ARCHIVED,
     Customer,
@@ -18,12 +20,15 @@ from customers.models.import_batch import (
     ImportBatchQuerySet,
     ImportBatchRow,
 )
+from customers.models.merge import CustomerMerge
 
 __all__ = [
     "ARCHIVED",
     "STALE_RECORDING",
     "BatchRefused",
+    "ColumnMapping",
     "Customer",
+    "CustomerMerge",
     "CustomerQuerySet",
     "ImportBatch",
     "ImportBatchLink",

@@ -46,6 +46,27 @@ class CustomerQuerySet(models.QuerySet["Customer"]):
             return self
         return self.filter(query.condition())
 
+    def duplicates_of(self, customer: Customer) -> CustomerQuerySet:
+        """Active customers that look like ``customer``: the same phone digits,
+        or the same folded name with the same email local part."""
+        local = customer.email_key.rpartition("@")[0]
+        same = models.Q(name_key=customer.name_key, email_key__startswith=f"{local}@")
+        if len(customer.phone_key) >= 7:
+            same |= models.Q(phone_key=customer.phone_key)
+        return self.active().filter(same).exclude(pk=customer.pk)
+
+    def duplicate_phone_groups(self, limit: int = 50) -> list[tuple[str, int]]:
+        """Phone digits shared by several active customers, largest group first."""
+        groups = (
+            self.active()
+            .filter(phone_key__gte="0000000")
+            .values("phone_key")
+            .annotate(size=models.Count("id"))
+            .filter(size__gt=1)
+            .order_by("-size", "phone_key")
+        )
+        return [(row["phone_key"], row["size"]) for row in groups[:limit]]
+
     def db_vendor(self) -> str:
         return connections[self.db].vendor
 
@@ -141,6 +162,18 @@ class Customer(models.Model):
     phone_rev_key = KeyField(
         max_length=40, blank=True, editable=False, default="", db_default=""
     )
+    # No database constraint (Django still enforces PROTECT), as for
+    # import_batch: a deferred check queued for every row of a bulk write.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        help_text="Set when this customer was merged into another (and archived).",
+    )
     version = models.PositiveIntegerField(
         default=1,
         editable=False,
@@ -187,6 +220,7 @@ class Customer(models.Model):
             ("archive_customer", "Can archive and restore customers"),
             ("import_customer", "Can import customers"),
             ("export_customer", "Can export customers"),
+            ("merge_customer", "Can merge customers"),
         ]
 
     def __str__(self) -> str:

@@ -124,6 +124,12 @@ class ImportBatch(BackgroundJob):
     header = models.JSONField(
         default=list, blank=True, help_text="The file's header cells, as read."
     )
+    columns = models.JSONField(
+        null=True,
+        blank=True,
+        help_text='The column mapping the check used, {"id": "Customer ID", ...}, '
+        "for a file from another system (none: the header names the fields).",
+    )
     warnings = models.JSONField(default=list, blank=True)
     parked = models.JSONField(
         default=list,
@@ -190,6 +196,16 @@ class ImportBatch(BackgroundJob):
             self.Status.RECORDING,
         )
         return bool(self.upload) and waiting and not self.is_busy
+
+    @property
+    def needs_columns(self) -> bool:
+        """Refused because its header does not name the fields, with the file
+        kept: the mapping step can map its columns and check it again."""
+        return (
+            self.status == self.Status.REFUSED
+            and bool(self.header)
+            and self.can_check_again
+        )
 
     def switch_mode(self, mode: str) -> None:
         """All or nothing <-> valid rows only, for a preview: its rows are the

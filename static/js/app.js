@@ -73,8 +73,77 @@
     if (field && !document.querySelector("[autofocus]")) field.focus();
   }
 
+  // Keyboard shortcuts of the queue and the ticket page ("?" lists them). Each
+  // does what a link or button on the page does; none fires while typing.
+  function queueRows() {
+    var table = document.querySelector("table[data-queue]");
+    return table ? Array.prototype.slice.call(table.querySelectorAll("tbody tr"))
+      .filter(function (row) { return row.querySelector("[data-queue-link]"); }) : [];
+  }
+  function moveInQueue(step) {
+    var rows = queueRows();
+    if (!rows.length) return false;
+    var index = rows.findIndex(function (row) {
+      return row.classList.contains("kbd-current");
+    });
+    var next = Math.max(0, Math.min(rows.length - 1, index < 0 ? 0 : index + step));
+    if (index >= 0) rows[index].classList.remove("kbd-current");
+    rows[next].classList.add("kbd-current");
+    // The row's link takes the focus: Enter opens it, as any focused link.
+    rows[next].querySelector("[data-queue-link]").focus();
+    return true;
+  }
+  function focusField(selector) {
+    var field = document.querySelector(selector);
+    if (!field) return false;
+    field.scrollIntoView({block: "center"});
+    field.focus();
+    return true;
+  }
+  function assignToMe() {
+    var select = document.querySelector("#change-form select[name=assignee]");
+    var me = document.body.getAttribute("data-user-id");
+    if (!select || !me) return false;
+    var option = select.querySelector('option[value="' + me + '"]');
+    if (!option) return false;
+    select.value = me;
+    select.form.requestSubmit();
+    return true;
+  }
+  function showShortcuts() {
+    var dialog = document.getElementById("shortcuts");
+    if (!dialog || dialog.open) return false;
+    dialog.showModal();
+    return true;
+  }
+  var SHORTCUTS = {
+    "j": function () { return moveInQueue(1); },
+    "k": function () { return moveInQueue(-1); },
+    "r": function () { return focusField("#reply_body"); },
+    "n": function () { return focusField("#note_body"); },
+    "a": assignToMe,
+    "?": showShortcuts
+  };
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (typing(event.target) || document.querySelector("dialog[open]")) return;
+    var action = SHORTCUTS[event.key];
+    if (action && action()) event.preventDefault();
+  });
+  function setUpShortcutsButton() {
+    var button = document.querySelector("[data-shortcuts-open]");
+    if (!button || !document.getElementById("shortcuts")) return;
+    button.hidden = false;
+    button.addEventListener("click", showShortcuts);
+    var close = document.querySelector("[data-shortcuts-close]");
+    close.addEventListener("click", function () {
+      document.getElementById("shortcuts").close();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setUpMenu();
+    setUpShortcutsButton();
     labelCells(document);
     focusForm();
   });

@@ -36,3 +36,11 @@ def agent_api(bearer, agent) -> APIClient:
 @pytest.fixture
 def outsider_api(bearer, outsider) -> APIClient:
     return bearer(outsider)
+
+
+@pytest.fixture
+def settings_no_throttle(settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"token": None},
+    }

@@ -251,7 +251,7 @@ def test_rejected_rows_download_is_the_commands_report(ada_and_bob, lead):
         + "1,Ada,ada@example.com,\n"
         + '2,"=cmd|x",bad,5.55E+09\n'
         + "3,Cy,cy@example.com,555 0100 200,extra\n"
-        + ",,,\n"
+        + ",,,555 0100 201\n"
     )
     report = import_customers(io.BytesIO(text.encode()), dry_run=True)
     expected = io.StringIO()

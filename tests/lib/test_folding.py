@@ -92,3 +92,29 @@ def test_phone_digits_leave_out_punctuation_and_the_extension():
     assert phone_digits_column(pa.array(phones)).to_pylist() == [
         phone_digits(p) for p in phones
     ]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        " lead",
+        "trail ",
+        "two  spaces",
+        "a,b;c/d(e)",
+        "tab\there",
+        "O'Brien-Smith Jr.",
+        "x" * 300,
+        "",
+        "`quoted`",
+        "Ünïcödé  and  ascii",
+    ],
+)
+def test_fold_column_settles_awkward_ascii_like_fold(name):
+    assert fold_column(pa.array([name])).to_pylist() == [fold(name)]
+
+
+def test_phone_digits_column_hands_extensions_to_phone_digits():
+    phones = ["555 0100 x12", "555-0100", "+44 (0) 20 7946 0001 ext 7", "", "１２３"]
+    assert phone_digits_column(pa.array(phones)).to_pylist() == [
+        phone_digits(p) for p in phones
+    ]

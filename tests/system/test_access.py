@@ -42,7 +42,9 @@ def _patterns(resolvers=None, prefix="", namespace=""):
             yield namespace + (entry.name or path), re.sub(r"<int:\w+>", "1", path)
 
 
-ALL = sorted(set(_patterns()))
+# The API's catch-all: a JSON 404 for any other URL under /api/v1/, not a resource.
+NOT_RESOURCES = {"api:not_found"}
+ALL = sorted((n, p) for n, p in set(_patterns()) if n not in NOT_RESOURCES)
 PROTECTED = [(name, path) for name, path in ALL if name not in PUBLIC]
 NEED_PERMISSION = [
     (name, path) for name, path in PROTECTED if name not in ANY_SIGNED_IN_USER
@@ -154,6 +156,7 @@ POSTS = [
     ("tickets:canned_delete", {"pk": 1}),
     ("tickets:held_action", {"pk": 1}),
     ("customers:import", {}),
+    ("customers:batch_columns", {"pk": 1}),
     ("customers:batch_apply", {"pk": 1}),
     ("customers:batch_discard", {"pk": 1}),
     ("customers:batch_revert", {"pk": 1}),

@@ -109,8 +109,11 @@ def sign_in(page, username: str) -> None:
 
 
 def open_count(page) -> str:
-    stats = page.get_by_role("region", name="Open tickets by status")
-    return stats.locator("li", has_text="Open").locator(".stat-value").inner_text()
+    stats = page.get_by_role("region", name="The queue")
+    opened = stats.locator("li").filter(
+        has=page.get_by_role("link", name="Open", exact=True)
+    )
+    return opened.locator(".stat-value").inner_text()
 
 
 def test_an_agent_works_a_customer_from_creation_to_closed_ticket(

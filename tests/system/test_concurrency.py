@@ -121,7 +121,7 @@ def test_edits_during_an_import_neither_wait_out_nor_get_lost(make_customer, age
                 data=data,
                 expected_version=current.version,
                 user=agent,
-            )
+            ).customer
             acknowledged[saved.pk] = saved.name
             if not import_done.is_set():
                 during_import.append(saved.pk)
@@ -136,6 +136,45 @@ def test_edits_during_an_import_neither_wait_out_nor_get_lost(make_customer, age
     assert len(acknowledged) == WRITERS - 1
     for pk, name in acknowledged.items():
         assert Customer.objects.get(pk=pk).name == name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_during_a_merge_is_never_lost(make_customer, make_ticket, agent):
+    from customers.merging import merge_customers, undo_merge
+
+    keep = make_customer(name="Keep")
+    others = [make_customer(name=f"Other {n}") for n in range(3)]
+    for other in others:
+        for _ in range(20):
+            make_ticket(customer=other)
+    edited: dict[int, str] = {}
+    merges = []
+
+    def work(i: int) -> None:
+        if i == 0:
+            merged = merge_customers(
+                survivor_id=keep.pk, other_ids=[o.pk for o in others]
+            )
+            merges.append(merged)
+            return
+        target = others[i - 1]
+        current = Customer.objects.get(pk=target.pk)
+        data = {"name": f"Edited {i}", "email": current.email, "phone": ""}
+        customer_update(
+            customer=current,
+            data=data,
+            expected_version=current.version,
+            user=agent,
+            seen={"name": current.name, "email": current.email, "phone": ""},
+        )
+        edited[target.pk] = data["name"]
+
+    assert _in_threads(work, 1 + len(others)) == []
+    for pk, name in edited.items():  # each acknowledged edit is in the database
+        assert Customer.objects.get(pk=pk).name == name
+    assert Customer.objects.get(pk=keep.pk).tickets.count() == 60
+    undo_merge(merge_id=merges[0].pk, force=True)
+    assert all(o.tickets.count() == 20 for o in others)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -60,6 +60,7 @@ MUST_FIND = {
     "tickets:list",
     "tickets:detail",
     "tickets:create",
+    "tickets:new",
     "tickets:types",
     "tickets:held",
     "tickets:notifications",

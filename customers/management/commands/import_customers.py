@@ -3,13 +3,14 @@ from __future__ import annotations
 import os
 from typing import Any, TextIO, cast
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from customer_flow.lib.command_files import open_input
 from customer_flow.lib.command_reports import show_report
 from customer_flow.lib.command_users import add_user_argument, user_from
 from customer_flow.lib.progress import TerminalProgress
 from customers.importing import MATCHING_RULE, import_customers, write_rejected_rows
+from customers.importing.intake import parse_columns
 
 DELIMITERS = {",": ",", ";": ";", "tab": "\t"}
 
@@ -54,11 +55,21 @@ class Command(BaseCommand):
             help="Import a file again although an applied batch has the same "
             "SHA-256 (normally refused when it would write anything).",
         )
+        parser.add_argument(
+            "--columns",
+            metavar='"ID=Customer ID,Name=Full name,..."',
+            help="Which of the file's columns holds each field, for files from "
+            "other systems (leave out ID= when it has none).",
+        )
         add_user_argument(parser)
 
     def handle(self, *args: Any, path: str, **options: Any) -> None:
         verbosity = options["verbosity"]
         user = user_from(options)
+        try:
+            columns = options["columns"] and parse_columns(options["columns"])
+        except ValueError as error:
+            raise CommandError(f"--columns: {error}") from None
         with (
             open_input(path) as file,
             TerminalProgress(
@@ -75,6 +86,7 @@ class Command(BaseCommand):
                 file_name="<stdin>" if path == "-" else os.path.basename(path),
                 progress=progress,
                 force=options["force"],
+                columns=columns or None,
             )
         if options["report"]:
             with open(options["report"], "w", encoding="utf-8", newline="") as out:

@@ -1,0 +1,109 @@
+"""Built-in and saved queue views (tickets.saved_views, tickets.queue_views)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from tickets.models import SavedView, Ticket
+
+QUEUE = reverse("tickets:list")
+SAVE = reverse("tickets:view_save")
+
+
+def counts(response, group: str = "built_in") -> dict[str, int]:
+    return {c.view.name: c.count for c in response.context["views"][group]}
+
+
+def test_built_in_views_are_listed_with_live_counts(agent_client, agent, make_ticket):
+    make_ticket(assignee=agent)
+    late = make_ticket()
+    done = make_ticket()
+    done.change(status="closed")
+    Ticket.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(hours=1))
+    response = agent_client.get(QUEUE)
+    assert counts(response) == {
+        "My open": 1,
+        "Unassigned": 1,
+        "Overdue": 1,
+        "Breaching soon": 0,
+        "All open": 2,
+        "Recently updated": 3,
+    }
+    mine = agent_client.get(QUEUE + "?assignee=me&sort=due")
+    assert [c.view.name for c in mine.context["views"]["built_in"] if c.current] == [
+        "My open"
+    ]
+    assert 'aria-current="page">My open' in mine.text
+
+
+def test_an_agent_saves_a_personal_view_others_do_not_see_it(
+    agent_client, client, lead, make_ticket
+):
+    make_ticket(priority=4)
+    response = agent_client.post(
+        SAVE, {"name": "Urgent", "query": "priority=4&page=3&bogus=1"}, follow=True
+    )
+    view = SavedView.objects.get()
+    assert (view.query, view.shared) == ("priority=4", False)
+    assert "View “Urgent” saved." in response.text
+    assert counts(response, "personal") == {"Urgent": 1}
+    client.force_login(lead)
+    assert counts(client.get(QUEUE), "shared") == {}
+
+
+def test_only_leads_share_views_and_everyone_sees_them(agent_client, lead):
+    lead_client = Client()
+    lead_client.force_login(lead)
+    refused = agent_client.post(
+        SAVE, {"name": "Team", "query": "sla=overdue", "shared": "on"}, follow=True
+    )
+    assert "Only support leads can share views" in refused.text
+    assert not SavedView.objects.exists()
+    lead_client.post(SAVE, {"name": "Team", "query": "sla=overdue", "shared": "on"})
+    view = SavedView.objects.get()
+    assert view.shared
+    assert counts(agent_client.get(QUEUE), "shared") == {"Team": 0}
+    # An agent may not delete the team's view; a lead may.
+    agent_client.post(reverse("tickets:view_delete", args=[view.pk]))
+    assert SavedView.objects.exists()
+    lead_client.post(reverse("tickets:view_delete", args=[view.pk]))
+    assert not SavedView.objects.exists()
+
+
+def test_a_view_name_is_required_and_unique_per_person(agent_client):
+    empty = agent_client.post(SAVE, {"name": "", "query": ""}, follow=True)
+    assert "This field is required." in empty.text
+    agent_client.post(SAVE, {"name": "Mine", "query": "assignee=me"})
+    again = agent_client.post(SAVE, {"name": "MINE", "query": "sla=soon"}, follow=True)
+    assert "already have a view with this name" in again.text
+    assert SavedView.objects.count() == 1
+
+
+def test_someone_elses_personal_view_cannot_be_deleted(agent_client, lead, make_ticket):
+    view = SavedView.objects.create(name="Lead's", owner=lead, query="")
+    response = agent_client.post(reverse("tickets:view_delete", args=[view.pk]))
+    assert response.status_code == 404
+    assert SavedView.objects.exists()
+
+
+def test_saving_a_view_needs_ticket_access_and_post(outsider_client):
+    assert outsider_client.post(SAVE, {"name": "x"}).status_code == 403
+    assert outsider_client.get(SAVE).status_code in (403, 405)
+
+
+@pytest.mark.parametrize("saved", [0, 5])
+def test_the_queue_runs_a_fixed_number_of_queries_per_saved_view(
+    agent_client, agent, make_ticket, saved, django_assert_max_num_queries
+):
+    for n in range(saved):
+        SavedView.objects.create(
+            name=f"v{n}", owner=agent, query=f"priority={n % 4 + 1}"
+        )
+    make_ticket()
+    with django_assert_max_num_queries(18 + saved):
+        agent_client.get(QUEUE)

@@ -1,0 +1,100 @@
+"""The queue's views: built-in and saved, with live counts; saving and deleting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from customer_flow.lib.http import AuthenticatedHttpRequest
+from tickets.forms import TicketFilterForm
+from tickets.models import Ticket
+from tickets.saved_views import (
+    BUILT_IN,
+    BuiltIn,
+    Counted,
+    SavedView,
+    capped_count,
+    normalized,
+)
+
+
+def counted(view: BuiltIn | SavedView, user: Any, current: str) -> Counted:
+    form = TicketFilterForm(QueryDict(view.query), choices=False)
+    count, capped = capped_count(form.filter(Ticket.objects.all(), user))
+    return Counted(view, count, capped, current=view.query == current)
+
+
+def queue_views(user: Any, current: str) -> dict[str, list[Counted]]:
+    """Built-in, personal and shared views, each with its capped count."""
+    saved = list(SavedView.objects.visible_to(user))
+    return {
+        "built_in": [counted(view, user, current) for view in BUILT_IN],
+        "personal": [
+            counted(view, user, current) for view in saved if view.owner_id == user.pk
+        ],
+        "shared": [
+            counted(view, user, current) for view in saved if view.owner_id != user.pk
+        ],
+    }
+
+
+class SavedViewForm(forms.ModelForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "view_%s")
+        super().__init__(*args, **kwargs)
+
+    class Meta:
+        model = SavedView
+        fields = ["name", "shared"]
+        labels = {"name": "Save this view as", "shared": "Share with the team"}
+
+
+@permission_required("tickets.view_ticket", raise_exception=True)
+@require_POST
+def view_save(request: AuthenticatedHttpRequest) -> HttpResponse:
+    query = normalized(QueryDict(str(request.POST.get("query", ""))))
+    back = f"{reverse('tickets:list')}?{query}"
+    form = SavedViewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect(back)
+    view = form.save(commit=False)
+    if view.shared and not request.user.has_perm("tickets.share_savedview"):
+        messages.error(request, "Only support leads can share views with the team.")
+        return redirect(back)
+    view.owner, view.query = request.user, query
+    try:
+        with transaction.atomic():
+            view.save()
+    except IntegrityError:
+        messages.error(request, "You already have a view with this name.")
+        return redirect(back)
+    messages.success(request, f"View “{view.name}” saved.")
+    return redirect(view)
+
+
+@permission_required("tickets.view_ticket", raise_exception=True)
+@require_POST
+def view_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    view = get_object_or_404(SavedView.objects.visible_to(request.user), pk=pk)
+    if not view.may_delete(request.user):
+        messages.error(request, "Only support leads can delete the team's views.")
+    else:
+        view.delete()
+        messages.success(request, f"View “{view.name}” deleted.")
+    return redirect("tickets:list")
+
+
+def _first_error(form: forms.BaseForm) -> str:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        return f"{label}: {errors[0]}" if label else str(errors[0])
+    return "The view could not be saved."
