@@ -36,6 +36,7 @@ from customer_flow.lib.history_rows import Copied, insert_history_rows
 from customers.importing import import_customers
 from customers.models import Customer
 from customers.search_keys import KEY_FIELDS, keys_of
+from tickets import search
 from tickets.importing import import_ticket_types
 from tickets.models import Ticket, TicketType
 
@@ -164,6 +165,21 @@ def seed(
     """Add ``customers`` customers, ``tickets`` tickets and ``messages``
     conversation messages in bulk."""
     started = time.perf_counter()
+    with search.bulk_loading():
+        customer_ids, ticket_count = _seed_rows(
+            customers, tickets, messages, history, seed
+        )
+    _analyze()
+    return SeedReport(
+        customers=len(customer_ids) if customers else 0,
+        tickets=ticket_count,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _seed_rows(
+    customers: int, tickets: int, messages: int, history: bool, seed: int
+) -> tuple[list[int], int]:
     rng = random.Random(seed)
     now = timezone.now()
     many = customers > 50_000
@@ -181,12 +197,7 @@ def seed(
         get_user_model().objects.filter(is_active=True).values_list("pk", flat=True)
     ) or [None]
     seed_messages(messages, rng=rng, now=now, stamp=_stamper(), authors=authors)
-    _analyze()
-    return SeedReport(
-        customers=len(customer_ids) if customers else 0,
-        tickets=ticket_count,
-        seconds=time.perf_counter() - started,
-    )
+    return customer_ids, ticket_count
 
 
 def _analyze() -> None:
