@@ -30,13 +30,15 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from customer_flow.conversation_seeding import seed_messages, sla_columns, sla_targets
 from customer_flow.lib.bulk_sql import deferred_indexes, insert_rows
 from customer_flow.lib.history_rows import Copied, insert_history_rows
 from customers.importing import import_customers
 from customers.models import Customer
 from customers.search_keys import KEY_FIELDS, keys_of
+from tickets import search
 from tickets.importing import import_ticket_types
-from tickets.models import SlaPolicy, Ticket, TicketType
+from tickets.models import Ticket, TicketType
 
 FIRST_NAMES = (
     "James Mary John Patricia Robert Jennifer Michael Linda William Elizabeth David "
@@ -153,10 +155,31 @@ class SeedReport:
 
 
 def seed(
-    *, customers: int, tickets: int, history: bool = False, seed: int = 1
+    *,
+    customers: int,
+    tickets: int,
+    messages: int = 0,
+    history: bool = False,
+    seed: int = 1,
 ) -> SeedReport:
-    """Add ``customers`` customers and ``tickets`` tickets in bulk."""
+    """Add ``customers`` customers, ``tickets`` tickets and ``messages``
+    conversation messages in bulk."""
     started = time.perf_counter()
+    with search.bulk_loading():
+        customer_ids, ticket_count = _seed_rows(
+            customers, tickets, messages, history, seed
+        )
+    _analyze()
+    return SeedReport(
+        customers=len(customer_ids) if customers else 0,
+        tickets=ticket_count,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _seed_rows(
+    customers: int, tickets: int, messages: int, history: bool, seed: int
+) -> tuple[list[int], int]:
     rng = random.Random(seed)
     now = timezone.now()
     many = customers > 50_000
@@ -167,12 +190,14 @@ def seed(
         ticket_count = seed_tickets(
             tickets, customer_ids=customer_ids, rng=rng, now=now, history=history
         )
-    _analyze()
-    return SeedReport(
-        customers=len(customer_ids) if customers else 0,
-        tickets=ticket_count,
-        seconds=time.perf_counter() - started,
-    )
+    # Outside the transaction above: each chunk of messages commits on its own
+    # (SQLite's per-statement savepoints of the search triggers grow costly
+    # inside one huge transaction).
+    authors: list[int | None] = list(
+        get_user_model().objects.filter(is_active=True).values_list("pk", flat=True)
+    ) or [None]
+    seed_messages(messages, rng=rng, now=now, stamp=_stamper(), authors=authors)
+    return customer_ids, ticket_count
 
 
 def _analyze() -> None:
@@ -183,6 +208,7 @@ def _analyze() -> None:
         else:
             cursor.execute("ANALYZE customers_customer")
             cursor.execute("ANALYZE tickets_ticket")
+            cursor.execute("ANALYZE tickets_ticketcomment")
 
 
 CUSTOMER_COLUMNS = [
@@ -277,7 +303,7 @@ def seed_tickets(
     start = _next_id(Ticket)
     stamp = _stamper()
     span = 2 * 365 * 24 * 3600
-    targets = _sla_targets()
+    targets = sla_targets()
 
     def rows() -> Iterator[tuple[Any, ...]]:
         for n in range(count):
@@ -305,46 +331,13 @@ def seed_tickets(
                 closed or stamp(created),
                 closed,
                 1,
-                *_sla_columns(rng, created, status, targets.get(priority), stamp),
+                *sla_columns(rng, created, status, targets.get(priority), stamp),
             )
 
     insert_rows(Ticket._meta.db_table, TICKET_COLUMNS, rows(), model=Ticket)
     if history:
         _copy_to_history(Ticket, start)
     return count
-
-
-def _sla_targets() -> dict[int, tuple[timedelta, timedelta]]:
-    return {
-        p.priority: (p.first_response, p.resolution) for p in SlaPolicy.objects.all()
-    }
-
-
-def _sla_columns(
-    rng: random.Random,
-    created: datetime,
-    status: str,
-    targets: tuple[timedelta, timedelta] | None,
-    stamp: Callable[[datetime], str],
-) -> tuple[str | None, ...]:
-    """First response, waiting since, the SLA clock and due times, as
-    tickets.sla keeps them: done and most pending tickets were answered."""
-    done = status in ("resolved", "closed")
-    answered = done or status == "pending" or rng.random() < 0.4
-    first_response = created + timedelta(minutes=rng.randint(5, 600))
-    first_due, resolution_due = (
-        (created + targets[0], created + targets[1]) if targets else (None, None)
-    )
-    due = None if done else (resolution_due if answered else first_due)
-    return (
-        stamp(first_response) if answered else None,
-        None if answered else stamp(created),
-        stamp(created),
-        stamp(first_response) if status == "pending" else None,
-        stamp(first_due) if first_due else None,
-        stamp(resolution_due) if resolution_due else None,
-        stamp(due) if due else None,
-    )
 
 
 def _ticket_status(rng: random.Random, *, recent: bool) -> str:

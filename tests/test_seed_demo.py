@@ -43,3 +43,22 @@ def test_seed_demo_writes_history_only_when_asked(db):
 def test_seed_demo_refuses_negative_counts(db):
     with pytest.raises(CommandError):
         call_command("seed_demo", customers=-1, stdout=io.StringIO())
+
+
+def test_seed_demo_adds_searchable_messages_and_tickets_with_due_times(db):
+    from django.core.management import call_command
+
+    from tickets.models import Ticket, TicketComment
+    from tickets.search import ranked_ids
+
+    call_command(
+        "seed_demo", customers=20, tickets=30, messages=200, stdout=io.StringIO()
+    )
+    assert TicketComment.objects.count() == 200
+    assert ranked_ids("cafe") or ranked_ids("printer")  # found through the index
+    open_ = Ticket.objects.open()
+    assert open_.exists() or Ticket.objects.count() == 30
+    assert not open_.filter(due_at__isnull=True).exists()
+    assert not Ticket.objects.filter(
+        closed_at__isnull=False, due_at__isnull=False
+    ).exists()

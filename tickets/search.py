@@ -12,6 +12,8 @@ matches of each source are ranked, so a word in half the tickets stays fast.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import connection
 
@@ -91,3 +93,48 @@ def _postgresql(found: list[str]) -> tuple[str, list[str]]:
         GROUP BY id ORDER BY MAX(rank) DESC, id DESC LIMIT {RESULTS}
     """
     return sql, [query]
+
+
+# SQLite: the search tables and the triggers that keep them (migration 0013).
+SQLITE_TABLES = {
+    "tickets_ticket_fts": ("tickets_ticket", ["subject", "description"]),
+    "tickets_comment_fts": ("tickets_ticketcomment", ["body"]),
+}
+
+
+def sqlite_triggers(fts: str) -> list[str]:
+    table, columns = SQLITE_TABLES[fts]
+    names = ", ".join(columns)
+    new = ", ".join(f"new.{c}" for c in columns)
+    old = ", ".join(f"old.{c}" for c in columns)
+    insert = f"INSERT INTO {fts}(rowid, {names}) VALUES (new.id, {new});"
+    delete = (
+        f"INSERT INTO {fts}({fts}, rowid, {names}) VALUES ('delete', old.id, {old});"
+    )
+    return [
+        f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {table} BEGIN {insert} END",
+        f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {table} BEGIN {delete} END",
+        f"CREATE TRIGGER {fts}_au AFTER UPDATE OF {names} ON {table} "
+        f"BEGIN {delete} {insert} END",
+    ]
+
+
+@contextmanager
+def bulk_loading() -> Iterator[None]:
+    """For seed data in bulk on SQLite: the triggers stop, and the search tables
+    are rebuilt in one pass at the end (much faster than row by row)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        for fts in SQLITE_TABLES:
+            for suffix in ("ai", "ad", "au"):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {fts}_{suffix}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for fts in SQLITE_TABLES:
+                for statement in sqlite_triggers(fts):
+                    cursor.execute(statement)
+                cursor.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")

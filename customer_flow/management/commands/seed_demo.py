@@ -17,6 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("--customers", type=int, default=1000)
         parser.add_argument("--tickets", type=int, default=200)
         parser.add_argument(
+            "--messages", type=int, default=0, help="Conversation messages."
+        )
+        parser.add_argument(
             "--history",
             action="store_true",
             help="Also write a 'created' history row for every seeded row.",
@@ -24,11 +27,14 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help="Random seed.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["customers"] < 0 or options["tickets"] < 0:
-            raise CommandError("--customers and --tickets must be 0 or more.")
+        if min(options["customers"], options["tickets"], options["messages"]) < 0:
+            raise CommandError(
+                "--customers, --tickets and --messages must be 0 or more."
+            )
         report = seeding.seed(
             customers=options["customers"],
             tickets=options["tickets"],
+            messages=options["messages"],
             history=options["history"],
             seed=options["seed"],
         )
