@@ -11,6 +11,17 @@ BEFORE = [("customers", "0005_import_batch_recording_status")]
 
 
 def _migrate(targets):
+    # Migrations that grant permissions insert rows: after the suite's flushes and
+    # restores of the migrated data, PostgreSQL's sequences may lag behind the IDs.
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management.color import no_style
+
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(
+            no_style(), [Permission, ContentType]
+        ):
+            cursor.execute(sql)
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(targets)
