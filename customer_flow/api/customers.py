@@ -18,6 +18,8 @@ from rest_framework.response import Response
 
 from customer_flow.api import concurrency
 from customer_flow.api.forms import form_data, validated
+from customer_flow.api.merges import REFUSED as MERGE_REFUSED
+from customer_flow.api.merges import MergeInputSerializer, MergeSerializer, merge_into
 from customer_flow.api.permissions import caller
 from customer_flow.api.tickets import TicketSerializer
 from customers.exporting import write_customers_csv, write_customers_json
@@ -117,6 +119,7 @@ class CustomerViewSet(
         "restore": "customers.archive_customer",
         "tickets": "tickets.view_ticket",
         "export": "customers.export_customer",
+        "merge": "customers.merge_customer",
     }
     orderings = {
         "id": ("id",),
@@ -183,6 +186,14 @@ class CustomerViewSet(
         customer = self.get_object()
         customer.restore()
         return concurrency.with_etag(Response(represent(customer)), tag(customer))
+
+    @extend_schema(
+        request=MergeInputSerializer, responses={201: MergeSerializer, **MERGE_REFUSED}
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: int) -> Response:
+        """Merge other customers into this one (see /api/v1/merges/ to undo)."""
+        return merge_into(request, self.get_object().pk)
 
     @extend_schema(responses=TicketSerializer(many=True))
     @action(

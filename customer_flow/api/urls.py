@@ -11,6 +11,7 @@ from rest_framework.routers import SimpleRouter
 
 from customer_flow.api.customers import CustomerViewSet
 from customer_flow.api.imports import ImportBatchViewSet
+from customer_flow.api.merges import MergeViewSet
 from customer_flow.api.permissions import IsSignedIn
 from customer_flow.api.ticket_types import TicketTypeViewSet
 from customer_flow.api.tickets import AttachmentViewSet, TicketViewSet
@@ -23,6 +24,7 @@ router.register("tickets", TicketViewSet, basename="ticket")
 router.register("ticket-types", TicketTypeViewSet, basename="tickettype")
 router.register("imports", ImportBatchViewSet, basename="import")
 router.register("attachments", AttachmentViewSet, basename="attachment")
+router.register("merges", MergeViewSet, basename="merge")
 
 
 def api_view(pattern: URLPattern | URLResolver) -> URLPattern | URLResolver:
