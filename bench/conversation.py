@@ -50,6 +50,8 @@ def main() -> int:
         SECRET_KEY="bench-only-" + "k" * 50,
         ALLOWED_HOSTS="testserver",
         MEDIA_ROOT=media,
+        # The bench lead is signed in directly: no second factor to give.
+        TWO_FACTOR_REQUIRED="false",
     )
     sys.path.insert(0, str(BASE))
     import django
