@@ -99,7 +99,7 @@ def parse_columns(text: str) -> dict[str, str]:
         key = fields.get(target.strip().lower())
         if not equals or key is None or not cell.strip():
             raise ValueError(
-                f'"{part.strip()}" is not FIELD=HEADER: write e.g. --columns '
+                f'"{part.strip()}" is not FIELD=HEADER: write e.g. '
                 '"ID=Customer ID,Name=Full name,Email=E-mail address,Phone=Telephone" '
                 "(fields: ID, Name, Email, Phone)."
             )
