@@ -5,7 +5,6 @@ under the same permission (``customers.import_customer``)."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django.conf import settings
@@ -33,6 +32,7 @@ from customer_flow.body_limits import UploadPolicy, upload_too_large
 from customers import import_jobs, importing
 from customers.column_mapping import batch_map_columns
 from customers.forms import ImportUploadForm
+from customers.import_views import rejected_rows_download
 from customers.models import ImportBatch, ImportBatchRow
 
 PERMISSION = "customers.import_customer"
@@ -360,15 +360,7 @@ class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"], url_path="rejected")
     def rejected(self, request: Request, pk: int) -> HttpResponse:
         """The invalid rows as CSV: the original columns plus line and error."""
-        batch = self.get_object()
-        text = io.StringIO()
-        importing.write_batch_rejected_rows(batch, text)
-        response = HttpResponse(
-            text.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8"
-        )
-        name = f"rejected-rows-import-{batch.pk}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return rejected_rows_download(self.get_object())
 
 
 def batch_url(request: Request, batch: ImportBatch) -> str:
