@@ -1,6 +1,7 @@
-"""What the import_customers and export_customers commands do between parsing
-their arguments and exiting: open the file, show a progress bar on standard
-error, call the importer or the exporter, and print its one-line summary."""
+"""What the import_customers, revert_import and export_customers commands do
+between parsing their arguments and exiting: open the file, show a progress bar
+on standard error, call the importer, the undo or the exporter, and print its
+one-line summary."""
 
 from __future__ import annotations
 
@@ -14,9 +15,15 @@ from customer_flow.lib.command_reports import show_report
 from customer_flow.lib.command_users import user_from
 from customer_flow.lib.progress import TerminalProgress
 from customers.exporting import WRITERS, export_format
-from customers.importing import MATCHING_RULE, import_customers, write_rejected_rows
+from customers.importing import (
+    MATCHING_RULE,
+    RevertRefused,
+    import_customers,
+    revert_import,
+    write_rejected_rows,
+)
 from customers.importing.intake import parse_columns
-from customers.models import Customer
+from customers.models import Customer, ImportBatch
 
 DELIMITERS = {",": ",", ";": ";", "tab": "\t"}
 
@@ -55,6 +62,23 @@ def import_file(command: BaseCommand, path: str, options: dict[str, Any]) -> Non
         if report.batch_id is not None:
             notes = [f"Recorded as import batch #{report.batch_id}."]
     show_report(command, report, verbosity=verbosity, notes=notes)
+
+
+def revert_batch(command: BaseCommand, pk: int, options: dict[str, Any]) -> None:
+    """revert_import: undo import batch ``pk`` and show what it overwrote;
+    ``CommandError`` when there is no such batch or the undo is refused."""
+    user = user_from(options)
+    batch = ImportBatch.objects.filter(pk=pk).first()
+    if batch is None:
+        raise CommandError(f"There is no import batch #{pk}.")
+    try:
+        report = revert_import(batch=batch, user=user, force=options["force"])
+    except RevertRefused as refused:
+        raise CommandError(refused.exit_message()) from None
+    if options["verbosity"]:
+        for conflict in report.overridden:
+            command.stderr.write(f"Overwrote later changes of customer {conflict}.")
+        command.stdout.write(report.summary(), command.style.SUCCESS)
 
 
 def export_file(
