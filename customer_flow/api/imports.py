@@ -106,6 +106,7 @@ class BatchRowSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+ENCODINGS = ["", "cp1252", "latin-1", "mac-roman"]
 COLUMNS_HELP = (
     "For a file from another system: which of its columns holds each field, as "
     'for import_customers --columns: "ID=Customer ID,Name=Full name,'
@@ -119,13 +120,8 @@ class UploadSerializer(serializers.Serializer):
 
     file = serializers.FileField()
     mode = serializers.ChoiceField(ImportBatch.Mode.choices, required=False)
-    encoding = serializers.ChoiceField(
-        ["", "cp1252", "latin-1", "mac-roman"], required=False
-    )
+    encoding = serializers.ChoiceField(ENCODINGS, required=False)
     columns = serializers.CharField(required=False, help_text=COLUMNS_HELP)
-
-
-ENCODINGS = ["", "cp1252", "latin-1", "mac-roman"]
 
 
 class CheckAgainSerializer(serializers.Serializer):
@@ -200,18 +196,8 @@ class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
         RawBinaryParser,
     ]
     permissions = dict.fromkeys(
-        [
-            "list",
-            "retrieve",
-            "create",
-            "rows",
-            "apply",
-            "check_again",
-            "map_columns",
-            "discard",
-            "undo",
-            "rejected",
-        ],
+        ["list", "retrieve", "create", "rows", "apply", "check_again"]
+        + ["map_columns", "discard", "undo", "rejected"],
         PERMISSION,
     )
     orderings = {"-created_at": ("-created_at", "-id")}
