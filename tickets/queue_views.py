@@ -81,11 +81,41 @@ def view_save(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect(view)
 
 
+class RenameViewForm(forms.ModelForm):
+    class Meta:
+        model = SavedView
+        fields = ["name"]
+        labels = {"name": "New name"}
+
+
+@permission_required("tickets.view_ticket", raise_exception=True)
+@require_POST
+def view_rename(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    view = get_object_or_404(SavedView.objects.visible_to(request.user), pk=pk)
+    old = view.name
+    form = RenameViewForm(request.POST, instance=view)
+    if not view.may_change(request.user):
+        messages.error(request, "Only support leads can rename the team's views.")
+    elif not form.is_valid():
+        messages.error(request, _first_error(form))
+    else:
+        try:
+            with transaction.atomic():
+                form.save()
+        except IntegrityError:
+            mine = view.owner_id == request.user.pk
+            owner = "You already have" if mine else "Its owner already has"
+            messages.error(request, f"{owner} a view with this name.")
+        else:
+            messages.success(request, f"View “{old}” renamed to “{view.name}”.")
+    return redirect("tickets:list")
+
+
 @permission_required("tickets.view_ticket", raise_exception=True)
 @require_POST
 def view_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     view = get_object_or_404(SavedView.objects.visible_to(request.user), pk=pk)
-    if not view.may_delete(request.user):
+    if not view.may_change(request.user):
         messages.error(request, "Only support leads can delete the team's views.")
     else:
         view.delete()

@@ -85,7 +85,8 @@ class SavedView(models.Model):
     def get_absolute_url(self) -> str:
         return f"{reverse('tickets:list')}?{self.query}"
 
-    def may_delete(self, user: User) -> bool:
+    def may_change(self, user: User) -> bool:
+        """Owners rename and delete their views; leads also the shared ones."""
         if self.owner_id == user.pk:
             return True
         return self.shared and user.has_perm("tickets.share_savedview")
