@@ -18,7 +18,7 @@ from customers import search as customer_search
 from customers.forms import SEARCH_MAX_LENGTH
 from customers.models import Customer
 from customers.views import is_htmx
-from tickets import conversation, search, services
+from tickets import conversation, queue_page, search, services
 from tickets.bulk_views import BulkForm
 from tickets.conversation_forms import NoteForm, ReplyForm
 from tickets.forms import TicketChangeForm, TicketFilterForm, TicketForm
@@ -48,6 +48,9 @@ def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
+        "rows": queue_page.rows(page.object_list),
+        "headings": queue_page.headings(request.GET, sort),
+        "selectable": request.user.has_perm("tickets.change_ticket"),
         "query": query,
         "views": views,
         "saved_groups": [
