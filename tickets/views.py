@@ -19,6 +19,7 @@ from customers.forms import SEARCH_MAX_LENGTH
 from customers.models import Customer
 from customers.views import is_htmx
 from tickets import conversation, queue_page, search, services
+from tickets.assignee_order import AssigneeOrderedList
 from tickets.bulk_views import BulkForm
 from tickets.conversation_forms import NoteForm, ReplyForm
 from tickets.forms import TicketChangeForm, TicketFilterForm, TicketForm
@@ -31,16 +32,19 @@ from tickets.timeline import timeline_page
 
 @permission_required("tickets.view_ticket", raise_exception=True)
 def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = TicketFilterForm(request.GET)
-    tickets = form.filter(Ticket.objects.all(), request.user)
-    page = paginate(
-        request,
-        CappedList.of(tickets.select_related("customer", "ticket_type", "assignee")),
-    )
     number = search.ticket_number(str(request.GET.get("q", "")))
     if number is not None and Ticket.objects.filter(pk=number).exists():
         return redirect("tickets:detail", pk=number)
+    form = TicketFilterForm(request.GET)
+    tickets = form.filter(Ticket.objects.all(), request.user).select_related(
+        "customer", "ticket_type", "assignee"
+    )
     sort = form.chosen_sort()
+    if sort.removeprefix("-") == "assignee":
+        source = AssigneeOrderedList.of(tickets, descending=sort.startswith("-"))
+    else:
+        source = CappedList.of(tickets)
+    page = paginate(request, source)
     key = sort.removeprefix("-")
     label = SORTS[key][0].lower() if key in SORTS else sort
     query = normalized(request.GET)
