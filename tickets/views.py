@@ -13,16 +13,16 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from customer_flow.lib.http import AuthenticatedHttpRequest
-from customer_flow.lib.paging import CappedList, paginate
+from customer_flow.lib.paging import CappedList, PageSource, paginate
 from customers import search as customer_search
 from customers.forms import SEARCH_MAX_LENGTH
 from customers.models import Customer
 from customers.views import is_htmx
 from tickets import conversation, queue_page, search, services
-from tickets.assignee_order import AssigneeOrderedList
 from tickets.bulk_views import BulkForm
 from tickets.conversation_forms import NoteForm, ReplyForm
 from tickets.forms import TicketChangeForm, TicketFilterForm, TicketForm
+from tickets.joined_orders import ByAssignee, ByCustomer
 from tickets.models import Ticket, TicketQuerySet, TicketType
 from tickets.queue import SORTS
 from tickets.queue_views import SavedViewForm, queue_views
@@ -40,8 +40,12 @@ def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "customer", "ticket_type", "assignee"
     )
     sort = form.chosen_sort()
-    if sort.removeprefix("-") == "assignee":
-        source = AssigneeOrderedList.of(tickets, descending=sort.startswith("-"))
+    # Orders by another table's column are read group by group (joined_orders).
+    source: PageSource
+    if sort.lstrip("-") == "assignee":
+        source = ByAssignee.of(tickets, descending=sort.startswith("-"))
+    elif sort.lstrip("-") == "customer":
+        source = ByCustomer.of(tickets, descending=sort.startswith("-"))
     else:
         source = CappedList.of(tickets)
     page = paginate(request, source)
