@@ -33,6 +33,7 @@ from django.utils.translation import ngettext
 from customer_flow.conversation_seeding import seed_messages, sla_columns, sla_targets
 from customer_flow.lib.bulk_sql import deferred_indexes, insert_rows
 from customer_flow.lib.history_rows import Copied, insert_history_rows
+from customers import derived_tables
 from customers.importing import import_customers
 from customers.models import Customer
 from customers.search_keys import KEY_FIELDS, keys_of
@@ -183,7 +184,13 @@ def _seed_rows(
     rng = random.Random(seed)
     now = timezone.now()
     many = customers > 50_000
-    with transaction.atomic(), deferred_indexes(Customer) if many else nullcontext():
+    # Without the customer indexes the triggers of customers.derived_tables
+    # would scan: they pause, and their tables are rebuilt after.
+    with (
+        transaction.atomic(),
+        derived_tables.paused() if many else nullcontext(),
+        deferred_indexes(Customer) if many else nullcontext(),
+    ):
         customer_ids = seed_customers(customers, rng=rng, now=now, history=history)
         if tickets and not customer_ids:
             customer_ids = list(Customer.objects.values_list("pk", flat=True))
