@@ -31,21 +31,33 @@ GROUPS = "customers_duplicategroup"
 MIN_PHONE_DIGITS = 7  # as Customer.objects.duplicates_of
 
 
-def _phone_count(phone: str) -> str:
+def _phone_match(phone: str) -> str:
+    return f"c.phone_key = {phone}"
+
+
+def _name_match(name: str, local: str) -> str:
+    # The email range [local@, localA) is "the local part is ``local``" ('A'
+    # follows '@'); keys compare by code point on both databases. The range
+    # reads the unique email index (a row or two); "|| ''" keeps the planners
+    # off the name index (thousands of namesakes).
     return (
-        f"SELECT count(*) FROM {CUSTOMERS} AS c "
-        f"WHERE c.phone_key = {phone} AND c.archived_at IS NULL"
+        f"c.email_key >= {local} || '@' AND c.email_key < {local} || 'A' "
+        f"AND c.name_key || '' = {name}"
     )
+
+
+def _count(match: str) -> str:
+    return (
+        f"SELECT count(*) FROM {CUSTOMERS} AS c WHERE {match} AND c.archived_at IS NULL"
+    )
+
+
+def _phone_count(phone: str) -> str:
+    return _count(_phone_match(phone))
 
 
 def _name_count(name: str, local: str) -> str:
-    # The email range [local@, localA) is "the local part is ``local``" ('A'
-    # follows '@'); keys compare by code point on both databases.
-    return (
-        f"SELECT count(*) FROM {CUSTOMERS} AS c WHERE c.name_key = {name} "
-        f"AND c.email_key >= {local} || '@' AND c.email_key < {local} || 'A' "
-        "AND c.archived_at IS NULL"
-    )
+    return _count(_name_match(name, local))
 
 
 # SQLite ---------------------------------------------------------------------
@@ -82,6 +94,28 @@ def _sqlite_recount(row: str, *, shrink: bool) -> list[str]:
     return statements
 
 
+def _sqlite_insert_triggers() -> list[str]:
+    """A new row: its name, and its groups only when another active customer
+    shares a key (the common case is one index probe per key)."""
+    phone, name, local = "new.phone_key", "new.name_key", _sqlite_local("new")
+    phone_insert, name_insert = _sqlite_recount("new", shrink=False)
+    return [
+        f"CREATE TRIGGER customers_names_ai AFTER INSERT ON {CUSTOMERS} "
+        f"WHEN new.name_key <> '' BEGIN INSERT OR IGNORE INTO {NAMES} (name_key) "
+        "VALUES (new.name_key); END",
+        f"CREATE TRIGGER customers_phone_group_ai AFTER INSERT ON {CUSTOMERS} "
+        f"WHEN new.archived_at IS NULL AND length({phone}) >= {MIN_PHONE_DIGITS} "
+        f"AND EXISTS (SELECT 1 FROM {CUSTOMERS} AS c WHERE {_phone_match(phone)} "
+        f"AND c.id <> new.id AND c.archived_at IS NULL) BEGIN {phone_insert} END",
+        f"CREATE TRIGGER customers_name_group_ai AFTER INSERT ON {CUSTOMERS} "
+        f"WHEN new.archived_at IS NULL AND {name} <> '' "
+        "AND instr(new.email_key, '@') > 1 "
+        f"AND EXISTS (SELECT 1 FROM {CUSTOMERS} AS c WHERE "
+        f"{_name_match(name, local)} AND c.id <> new.id AND c.archived_at IS NULL) "
+        f"BEGIN {name_insert} END",
+    ]
+
+
 def _sqlite_triggers() -> list[str]:
     name = (
         f"INSERT OR IGNORE INTO {NAMES} (name_key) SELECT new.name_key "
@@ -89,8 +123,7 @@ def _sqlite_triggers() -> list[str]:
     )
     keys = "name_key, email_key, phone_key, archived_at"
     return [
-        f"CREATE TRIGGER customers_derived_ai AFTER INSERT ON {CUSTOMERS} BEGIN "
-        f"{name} {' '.join(_sqlite_recount('new', shrink=False))} END",
+        *_sqlite_insert_triggers(),
         f"CREATE TRIGGER customers_derived_au AFTER UPDATE OF {keys} ON {CUSTOMERS} "
         f"BEGIN {name} {' '.join(_sqlite_recount('old', shrink=True))} "
         f"{' '.join(_sqlite_recount('new', shrink=True))} END",
@@ -100,7 +133,9 @@ def _sqlite_triggers() -> list[str]:
 
 
 SQLITE_TRIGGERS = (
-    "customers_derived_ai",
+    "customers_names_ai",
+    "customers_phone_group_ai",
+    "customers_name_group_ai",
     "customers_derived_au",
     "customers_derived_ad",
 )
