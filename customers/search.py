@@ -111,12 +111,14 @@ class Query:
                 found.append((key, prefix(key, longest) & others))
         return found
 
-    def inside_words(self, using: str = "default") -> Q | None:
+    def inside_words(self, using: str = "default") -> tuple[Q, bool] | None:
         """Names containing every word anywhere (the middle of a word, any word
-        of the name): None when no word is long enough to look for."""
+        of the name), and whether more names than ``NAMES_CAP`` do: None when no
+        word is long enough to look for."""
         if not self.words or len(max(self.words, key=len)) < INSIDE_MIN:
             return None
-        return Q(name_key__in=names_containing(self.words, using))
+        names = names_containing(self.words, using)
+        return Q(name_key__in=names[:NAMES_CAP]), len(names) > NAMES_CAP
 
     def condition(self, using: str = "default") -> Q:
         """Every match, as one condition (the export and the admin use it)."""
@@ -125,7 +127,7 @@ class Query:
             condition |= branch
         inside = self.inside_words(using)
         if inside is not None:
-            condition |= inside
+            condition |= inside[0]
         return condition
 
     def rank(self, row: tuple[Any, ...]) -> tuple[int, str, int]:
@@ -246,9 +248,10 @@ def find(
     # already, and a person looking for "mar" means the start of a word).
     inside = None if capped else query.inside_words(queryset.db)
     if inside is not None:
-        inside_ids = queryset.filter(inside).order_by("name_key")
+        names, more_names = inside
+        inside_ids = queryset.filter(names).order_by("name_key")
         found = list(inside_ids.values_list("pk", flat=True)[: CAP + 1])
-        capped = len(found) > CAP
+        capped = more_names or len(found) > CAP
         ids.update(dict.fromkeys(found[:CAP]))
     if len(ids) > CAP:
         capped = True
@@ -327,7 +330,8 @@ class NameTail(Func):
 
 
 def names_containing(words: tuple[str, ...], using: str = "default") -> list[str]:
-    """Up to ``NAMES_CAP`` distinct folded names containing every word."""
+    """Distinct folded names containing every word: ``NAMES_CAP`` of them, and
+    one more when there are more."""
     from django.db import connections
 
     from customers.models import CustomerName
@@ -337,7 +341,7 @@ def names_containing(words: tuple[str, ...], using: str = "default") -> list[str
         names = CustomerName.objects.using(using)
         for word in words:
             names = names.filter(name_key__contains=word)
-        return list(names.values_list("name_key", flat=True)[:NAMES_CAP])
+        return list(names.values_list("name_key", flat=True)[: NAMES_CAP + 1])
     # SQLite: the FTS5 trigram table; each word a quoted phrase (a substring,
     # with FTS5's syntax characters taken literally). Shorter words are checked
     # on the names found.
@@ -351,7 +355,8 @@ def names_containing(words: tuple[str, ...], using: str = "default") -> list[str
             [match, NAMES_CAP * 4],
         )
         found = [name for (name,) in cursor.fetchall()]
-    return [name for name in found if all(word in name for word in words)][:NAMES_CAP]
+    found = [name for name in found if all(word in name for word in words)]
+    return found[: NAMES_CAP + 1]
 
 
 SUGGESTIONS = 5

@@ -263,3 +263,14 @@ def test_a_typo_gets_did_you_mean_on_postgresql_and_nothing_on_sqlite(
         assert "jose jimenez" in response.text
     else:
         assert "Did you mean" not in response.text
+
+
+def test_more_names_containing_the_text_than_read_make_a_capped_list(
+    make_customer, monkeypatch
+):
+    make_customer(name="Ann Bailey")
+    make_customer(name="Bo Hailey")
+    assert search.find(Customer.objects.all(), "ailey").capped is False
+    monkeypatch.setattr(search, "NAMES_CAP", 1)
+    found = search.find(Customer.objects.all(), "ailey")
+    assert (found.total, found.capped) == (1, True)
