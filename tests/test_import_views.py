@@ -616,3 +616,27 @@ def test_an_upload_streams_to_a_file_never_into_memory(lead_client, monkeypatch)
     assert seen == {"memory": 0, "disk": len(content)}
     stored = Path(django_settings.MEDIA_ROOT) / batch.upload
     assert stored.read_bytes() == content  # kept for the job (and a new check)
+
+
+def test_the_preview_flags_new_rows_that_look_like_existing_customers(
+    lead_client, make_customer
+):
+    ada = make_customer(name="Ada Lovelace", email="ada@example.com", phone="")
+    bob = make_customer(name="Bob", email="bob@example.com", phone="020 7946 0001")
+    batch = preview(
+        lead_client,
+        HEADER
+        + ",ADA LOVELACE,ada@elsewhere.example,\n"
+        + ",Robert,robert@example.com,(020) 7946-0001\n"
+        + ",Cy,cy@example.com,\n",
+    )
+    page = lead_client.get(batch.get_absolute_url()).text
+    assert "2 new rows on this page look like existing customers" in page
+    assert f'Looks like <a href="/customers/{ada.pk}/">#{ada.pk} Ada Lovelace</a>' in (
+        page
+    )
+    assert f"#{bob.pk} Bob</a>" in page
+    assert page.count('class="look-alike"') == 2
+
+    lead_client.post(reverse("customers:batch_apply", args=[batch.pk]))
+    assert "look like existing" not in lead_client.get(batch.get_absolute_url()).text

@@ -17,6 +17,7 @@ from customer_flow.lib.bulk_sql import deferred_indexes
 from customer_flow.seeding.customers import seed_customers
 from customer_flow.seeding.tickets import seed_tickets
 from customer_flow.seeding.writing import stamper
+from customers import derived_tables
 from customers.models import Customer
 from tickets import search
 
@@ -66,7 +67,13 @@ def _seed_rows(
     rng = random.Random(seed)
     now = timezone.now()
     many = customers > 50_000
-    with transaction.atomic(), deferred_indexes(Customer) if many else nullcontext():
+    # Without the customer indexes the triggers of customers.derived_tables
+    # would scan: they pause, and their tables are rebuilt after.
+    with (
+        transaction.atomic(),
+        derived_tables.paused() if many else nullcontext(),
+        deferred_indexes(Customer) if many else nullcontext(),
+    ):
         customer_ids = seed_customers(customers, rng=rng, now=now, history=history)
         if tickets and not customer_ids:
             customer_ids = list(Customer.objects.values_list("pk", flat=True))
