@@ -61,7 +61,7 @@ def preview_rows(report: ImportReport) -> list[tuple[str, list[str]]]:
     if report.plan is None:
         return []
     rows = []
-    for row in report.plan.rows.slice(0, PREVIEW_ROWS).to_pylist():
+    for row in report.plan.head(PREVIEW_ROWS):
         if row["kind"] == "+":
             cells = [str(row["id"] or "next free ID")]
             cells += [row["name"], row["email"], row["phone"]]

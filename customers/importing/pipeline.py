@@ -27,7 +27,7 @@ from customers.importing.columns import error_order
 from customers.importing.csv_reading import CsvTable, read_csv
 from customers.importing.id_range import refuse_id_overflow
 from customers.importing.intake import add_empty_ids, choose_columns, drop_empty_rows
-from customers.importing.matching import load_snapshot, plan_changes
+from customers.importing.matching import plan_changes
 from customers.importing.report import (
     ImportReport,
     Progress,
@@ -35,7 +35,8 @@ from customers.importing.report import (
     empty_rows_warning,
     no_progress,
 )
-from customers.importing.rules import validate_rows
+from customers.importing.rules import staged_rows, validate_rows
+from customers.importing.staging import append_rows, new_stage
 from customers.models import BatchRefused, ImportBatch
 
 if TYPE_CHECKING:
@@ -263,12 +264,12 @@ def _compare(
 ) -> None:
     """Validate the rows, compare them with the customers, and plan."""
     validated = validate_rows(table, positions, progress)
+    stage = new_stage()
+    append_rows(stage, staged_rows(validated))
     progress("matching", 0, table.num_rows)
-    snapshot = load_snapshot()
     plan, unchanged, db_errors, warnings = plan_changes(
-        validated, snapshot, has_phone="phone" in positions
+        stage, has_phone="phone" in positions, progress=progress
     )
-    del snapshot
     progress("matching", table.num_rows, table.num_rows)
     report.warnings.extend(warnings)
     errors = table.errors + validated.errors + db_errors + refuse_id_overflow(plan)

@@ -150,6 +150,24 @@ def validate_rows(
     return Validated(table.lines, values, email_lower, invalid, errors)
 
 
+def staged_rows(validated: Validated) -> pa.Table:
+    """The cleaned rows as the staging table takes them (``staging.FILE_COLUMNS``)."""
+    count = len(validated.lines)
+    values = validated.values
+    missing = pa.nulls(count, pa.string())
+    return pa.table(
+        {
+            "line": pa.array(validated.lines, pa.int64()),
+            "id": values["id"],
+            "name": values["name"],
+            "email": values["email"],
+            "phone": values.get("phone", missing),
+            "email_key": validated.email_lower,
+            "bad": pa.array(validated.invalid.astype(np.int64)),
+        }
+    )
+
+
 def _clean_column(
     key: str,
     raw: pa.ChunkedArray,
