@@ -10,8 +10,6 @@ DataFrame would first have to load them all, which is what this replaced.)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 from django.utils.translation import ngettext
@@ -20,7 +18,13 @@ from customer_flow.lib.row_errors import RowError
 from customers import validation
 from customers.importing.report import Plan, Progress, no_progress
 from customers.importing.rules import describe_lines
-from customers.importing.staging import Stage, create_plan_table, integer, mark_bad
+from customers.importing.staging import (
+    Stage,
+    create_plan_table,
+    groups,
+    integer,
+    mark_bad,
+)
 from customers.models import Customer
 
 
@@ -105,22 +109,6 @@ def _match(cursor: CursorWrapper, stage: Stage, has_phone: bool) -> int:
     return cursor.fetchone()[0]
 
 
-def _groups(cursor: CursorWrapper, sql: str) -> Iterator[tuple[object, list[tuple]]]:
-    """Rows of ``sql`` grouped by their first column (the query orders by it)."""
-    cursor.execute(sql)
-    key: object = None
-    rows: list[tuple] = []
-    while chunk := cursor.fetchmany(10_000):
-        for row in chunk:
-            if rows and row[0] != key:
-                yield key, rows
-                rows = []
-            key = row[0]
-            rows.append(row)
-    if rows:
-        yield key, rows
-
-
 def _refuse_double_matches(cursor: CursorWrapper, stage: Stage) -> list[RowError]:
     """A row without ID matched by email to a customer another row names by ID:
     both rows are refused."""
@@ -137,7 +125,7 @@ def _refuse_double_matches(cursor: CursorWrapper, stage: Stage) -> list[RowError
         "GROUP BY resolved HAVING COUNT(*) > 1 AND MIN(explicit) = 0) AS d "
         "ON d.resolved = m.resolved WHERE m.bad = 0 ORDER BY m.resolved, m.line"
     )
-    for customer, rows in list(_groups(cursor, sql)):
+    for customer, rows in list(groups(cursor, sql)):
         lines = [line for _customer, line, _explicit in rows]
         for _customer, line, explicit in rows:
             others = describe_lines([other for other in lines if other != line])
