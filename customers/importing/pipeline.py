@@ -240,9 +240,11 @@ class _Source:
         for _block in self.blocks():
             pass
         report.file_size, report.sha256 = self.size, self.hash.hexdigest()
+
+    def close(self) -> None:
+        """Drop the copy of a file that cannot seek."""
         if self.copy is not None:
             self.copy.close()
-            self.copy = None
 
 
 @dataclass
@@ -290,9 +292,12 @@ def _check(
     if duplicate is not None:
         report.duplicate_of = duplicate.pk
         report.warnings.insert(0, duplicate_message(duplicate))
-    if scan is not None:
-        _compare(report, scan, progress)
-        _collect_rejected(report, scan, source, encoding)
+    try:
+        if scan is not None:
+            _compare(report, scan, progress)
+            _collect_rejected(report, scan, source, encoding)
+    finally:
+        source.close()
     return report
 
 

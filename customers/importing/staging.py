@@ -25,6 +25,7 @@ point is that the rows are not in this process.
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +42,15 @@ from customers.importing.rules import LOST_ZERO, PhoneShapes, describe_lines
 
 CHUNK = 50_000
 _numbers = itertools.count(1)
-_LIVE: list[str] = []
+_local = threading.local()  # Django's connections are per thread, so are the tables
+
+
+def _live() -> list[str]:
+    """The staging tables of this thread's connection."""
+    if not hasattr(_local, "tables"):
+        _local.tables = []
+    return _local.tables
+
 
 FILE_COLUMNS = [
     "line",
@@ -100,10 +109,11 @@ def new_stage() -> Stage:
     """Fresh tables for a check; those of earlier checks are dropped."""
     use_disk()
     with connection.cursor() as cursor:
-        while _LIVE:
-            cursor.execute(f"DROP TABLE IF EXISTS {_LIVE.pop()}")
+        live = _live()
+        while live:
+            cursor.execute(f"DROP TABLE IF EXISTS {live.pop()}")
         stage = Stage(next(_numbers))
-        _LIVE.extend([stage.file, stage.match, stage.plan])
+        live.extend([stage.file, stage.match, stage.plan])
         whole = integer()
         cursor.execute(
             f"CREATE TEMPORARY TABLE {stage.file} (line {whole} PRIMARY KEY, "
@@ -128,9 +138,10 @@ def new_plan_table() -> str:
     use_disk()
     name = f"customer_import_plan_{next(_numbers)}"
     with connection.cursor() as cursor:
-        while _LIVE:
-            cursor.execute(f"DROP TABLE IF EXISTS {_LIVE.pop()}")
-        _LIVE.append(name)
+        live = _live()
+        while live:
+            cursor.execute(f"DROP TABLE IF EXISTS {live.pop()}")
+        live.append(name)
         create_plan_table(cursor, name)
     return name
 

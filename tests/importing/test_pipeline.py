@@ -228,6 +228,34 @@ def test_a_file_read_in_many_chunks_names_duplicates_far_apart_on_both_lines(
     assert Customer.objects.count() == 295
 
 
+class _Pipe(io.RawIOBase):
+    """A file that cannot seek, like standard input."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        chunk = self.data.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def test_a_file_that_cannot_seek_is_read_again_for_its_rejected_rows(db):
+    from customers.importing import import_customers
+
+    data = (HEADER + "1,A,a@x.io,\n2,B,A@x.io,\n3,C,c@x.io,\n").encode()
+    report = import_customers(io.BufferedReader(_Pipe(data)), skip_invalid=True)
+    assert [(line, cells) for line, cells, _reasons in report.rejected] == [
+        (2, ["1", "A", "a@x.io", ""]),
+        (3, ["2", "B", "A@x.io", ""]),
+    ]
+    assert report.summary() == "1 created, 0 updated, 0 unchanged, 2 invalid"
+    assert list(Customer.objects.values_list("id", flat=True)) == [3]
+
+
 def validation_lost_zero(phone: str) -> str:
     from customers.importing.rules import LOST_ZERO
 
