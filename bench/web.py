@@ -118,24 +118,36 @@ def main() -> int:
 
 
 def _bulk(user, count: int = 10_000) -> None:
-    """One bulk change of ``count`` tickets (the queue's "all matching"), timed."""
+    """Bulk changes of ``count`` tickets (the queue's "all matching"), timed: a
+    priority (SLA due times recomputed) and an assignment (one notification)."""
+    from django.contrib.auth import get_user_model
+
     from tickets import bulk
     from tickets.models import Ticket
 
-    ids = list(Ticket.objects.exclude(priority=4).values_list("pk", flat=True)[:count])
-    started = time.perf_counter()
-    operation = bulk.bulk_apply(
-        selection=bulk.select(ids, loaded_at=None),
-        action="priority",
-        value=4,
-        shown="Urgent",
-        user=user,
-    )
-    seconds = time.perf_counter() - started
-    print(
-        f"\nBulk change of {len(ids):,} tickets (priority, with SLA due times and "
-        f"history rows): {operation.changed:,} changed in {seconds:.2f} s"
-    )
+    agent = get_user_model().objects.get(username="bench-agent-0")
+    for action, field, value, shown in (
+        ("priority", "priority", 4, "Urgent"),
+        ("assign", "assignee", agent.pk, agent.username),
+    ):
+        ids = list(
+            Ticket.objects.exclude(**{field: value}).values_list("pk", flat=True)[
+                :count
+            ]
+        )
+        started = time.perf_counter()
+        operation = bulk.bulk_apply(
+            selection=bulk.select(ids, loaded_at=None),
+            action=action,
+            value=value,
+            shown=shown,
+            user=user,
+        )
+        seconds = time.perf_counter() - started
+        print(
+            f"\nBulk {action} of {len(ids):,} tickets (with SLA due times, history "
+            f"rows, notifications): {operation.changed:,} changed in {seconds:.2f} s"
+        )
 
 
 def _users():

@@ -18,10 +18,11 @@ from tickets.saved_views import BUILT_IN
 @permission_required("tickets.view_ticket", raise_exception=True)
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     views = {view.key: view for view in BUILT_IN}
-    work = [
-        counted(views[key], request.user, current="")
-        for key in ("unassigned", "overdue", "soon", "mine")
-    ]
+    work = counted(
+        [views[key] for key in ("unassigned", "overdue", "soon", "mine")],
+        request.user,
+        current="",
+    )
     tickets = Ticket.objects
     by_status = tickets.count_open_by_status()
     types = TicketType.objects.in_bulk()

@@ -253,7 +253,11 @@ def batch_discard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @permission_required(PERMISSION, raise_exception=True)
 def batch_rejected(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The batch's invalid rows as CSV: the original columns plus line and error."""
-    batch = get_object_or_404(ImportBatch, pk=pk)
+    return rejected_rows_download(get_object_or_404(ImportBatch, pk=pk))
+
+
+def rejected_rows_download(batch: ImportBatch) -> HttpResponse:
+    """``rejected-rows-import-<id>.csv`` (the page's and the API's download)."""
     text = io.StringIO()
     importing.write_batch_rejected_rows(batch, text)
     response = HttpResponse(

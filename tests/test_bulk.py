@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tickets import bulk
-from tickets.models import BulkChange, Ticket
+from tickets import bulk, notify
+from tickets.models import BulkChange, Notification, Ticket
 
 BULK = reverse("tickets:bulk")
 
@@ -56,6 +57,35 @@ def test_confirming_assigns_with_one_audited_operation_and_a_history_row_each(
         assert latest.history_change_reason == f"Bulk change #{operation.pk}"
     page = agent_client.get(tickets[0].get_absolute_url()).text
     assert f"Bulk change #{operation.pk}" in page
+
+
+def test_a_bulk_assignment_notifies_the_assignee_once_for_all_tickets(
+    agent_client, agent, lead, make_ticket, mail_server
+):
+    tickets = [make_ticket() for _ in range(3)]
+    tickets[0].change(assignee_id=lead.pk)  # already theirs: not counted
+    data = {"action": "assign", "ticket": [t.pk for t in tickets], "confirm": "1"}
+    agent_client.post(BULK, data | {"assignee": lead.pk})
+    notification = Notification.objects.get()
+    operation = BulkChange.objects.get()
+    assert (notification.recipient, notification.actor) == (lead, agent)
+    assert (notification.ticket, notification.bulk_change) == (None, operation)
+    assert notification.text == "agent assigned 2 tickets to you"
+    assert notification.get_absolute_url() == "/tickets/?assignee=me&sort=updated"
+    assert notify.send_email(notification.pk) == "sent"
+    [message] = mail_server.wait_for(1)
+    assert message["Subject"] == "[Customer Flow] agent assigned 2 tickets to you"
+    body = message.get_body(("plain",)).get_content()
+    assert f"Bulk change #{operation.pk}" in body
+    assert "/tickets/?assignee=me&sort=updated" in body
+    lead_client = Client()
+    lead_client.force_login(lead)
+    listing = lead_client.get(reverse("tickets:notifications")).text
+    assert f"2 tickets to you</a>: Bulk change #{operation.pk}" in listing
+    # Assigning to yourself, or to nobody, notifies nobody.
+    agent_client.post(BULK, data | {"assignee": agent.pk})
+    agent_client.post(BULK, data | {"assignee": ""})
+    assert Notification.objects.count() == 1
 
 
 def test_all_matching_the_view_changes_every_match_and_no_other(

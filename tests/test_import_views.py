@@ -485,6 +485,7 @@ def test_a_file_applied_before_with_nothing_to_write_says_so_once(lead_client, d
     assert "Importing it again would change nothing" in page
     assert "would write these changes again" not in page
     assert 'name="again"' not in page
+    assert list(Customer.objects.values_list("pk", "name")) == [(5, "Eve")]
 
 
 def test_a_file_applied_before_tells_the_true_counts(lead_client, ada_and_bob):
@@ -508,6 +509,8 @@ def test_invalid_rows_show_their_name_and_email(lead_client, ada_and_bob):
     batch = preview(lead_client, FILE)
     page = lead_client.get(batch.get_absolute_url(), {"kind": "invalid"}).text
     assert '<span class="row-values">Dee · not-an-email</span>' in page
+    assert Customer.objects.count() == 2
+    assert not Customer.objects.filter(name="Dee").exists()
 
 
 def test_the_mode_switches_without_a_new_upload(lead_client, ada_and_bob):

@@ -115,6 +115,13 @@ def bulk_apply(
     operation.changed = changed
     operation.unchanged = len(ids) - changed
     operation.save(update_fields=["changed", "unchanged"])
+    if action == "assign":
+        from tickets import conversation
+
+        # As a single assignment does, but one notification for all the tickets.
+        conversation.tickets_assigned_in_bulk(
+            operation=operation, assignee_id=value, by=user
+        )
     return operation
 
 

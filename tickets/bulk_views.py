@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from customer_flow.lib.http import AuthenticatedHttpRequest
+from customer_flow.lib.quick_select import QuickSelect
 from customer_flow.lib.users import display_name
 from tickets import bulk
 from tickets.forms import AssigneeField, TicketFilterForm, assignable_users
@@ -38,12 +39,17 @@ class BulkForm(forms.Form):
     assignee = AssigneeField(
         queryset=None, required=False, empty_label="Nobody", label="Assign to"
     )
-    status = forms.ChoiceField(choices=Ticket.Status.choices, required=False)
+    status = forms.ChoiceField(
+        choices=Ticket.Status.choices, required=False, widget=QuickSelect
+    )
     priority = forms.TypedChoiceField(
-        choices=Ticket.Priority.choices, coerce=int, required=False
+        choices=Ticket.Priority.choices, coerce=int, required=False, widget=QuickSelect
     )
     ticket_type = forms.ModelChoiceField(
-        queryset=TicketType.objects.active(), required=False, label="Type"
+        queryset=TicketType.objects.active(),
+        required=False,
+        label="Type",
+        widget=QuickSelect,
     )
     note = forms.CharField(
         required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 2})

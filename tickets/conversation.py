@@ -20,7 +20,7 @@ from django.db import transaction
 from customer_flow.lib.mentions import mentioned_usernames
 from tickets import jobs, notify
 from tickets.attachments import stored_files
-from tickets.models import Ticket, TicketComment
+from tickets.models import BulkChange, Ticket, TicketComment
 from tickets.notifications import Notification
 from tickets.outbound import new_message_id, thread_headers
 
@@ -121,6 +121,21 @@ def ticket_assigned(
     if assignee.pk == getattr(by, "pk", None):
         return
     notify.users([assignee], kind=Notification.Kind.ASSIGNED, ticket=ticket, actor=by)
+
+
+def tickets_assigned_in_bulk(
+    *, operation: BulkChange, assignee_id: int | None, by: User
+) -> None:
+    """Notify the assignee of a bulk assignment once, however many tickets it
+    gave them (not when people assign themselves, nor when none changed)."""
+    if assignee_id is None or assignee_id == by.pk or not operation.changed:
+        return
+    assignee = get_user_model().objects.filter(pk=assignee_id).first()
+    if assignee is None:
+        return
+    notify.users(
+        [assignee], kind=Notification.Kind.ASSIGNED, bulk_change=operation, actor=by
+    )
 
 
 # What the conversation tells the ticket ------------------------------------------

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import ngettext
 
+from customer_flow.lib.quick_select import QuickSelect
 from customer_flow.lib.users import display_name
 from tickets.models import Ticket, TicketQuerySet, TicketType
 from tickets.queue import DEFAULT_SORT, RELEVANCE, SORTS
@@ -36,6 +37,8 @@ def assignable_users(*, also: int | None = None) -> QuerySet[User]:
 
 
 class AssigneeField(forms.ModelChoiceField):
+    widget = QuickSelect
+
     def label_from_instance(self, obj: User) -> str:
         return display_name(obj)
 
@@ -48,7 +51,11 @@ class TicketForm(forms.ModelForm):
     class Meta:
         model = Ticket
         fields = ["ticket_type", "subject", "description", "priority", "assignee"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 5})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "ticket_type": QuickSelect,
+            "priority": QuickSelect,
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -72,6 +79,7 @@ class TicketChangeForm(forms.ModelForm):
     class Meta:
         model = Ticket
         fields = ["status", "priority", "ticket_type", "assignee"]
+        widgets = {name: QuickSelect for name in ["status", "priority", "ticket_type"]}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -161,23 +169,27 @@ class TicketFilterForm(forms.Form):
             attrs={"type": "search", "autocomplete": "off", "data-search": ""}
         ),
     )
-    status = forms.ChoiceField(choices=STATUS_FILTER, required=False)
+    status = forms.ChoiceField(
+        choices=STATUS_FILTER, required=False, widget=QuickSelect
+    )
     ticket_type = forms.ModelChoiceField(
         queryset=TicketType.objects.all(),
         required=False,
         label="Type",
         empty_label="Any type",
+        widget=QuickSelect,
     )
     priority = forms.TypedChoiceField(
         choices=[("", "Any priority")] + list(Ticket.Priority.choices),
         coerce=int,
         required=False,
         empty_value=None,
+        widget=QuickSelect,
     )
     assignee = forms.RegexField(
         regex=r"^(me|none|[0-9]{1,18})\Z",
         required=False,
-        widget=forms.Select,
+        widget=QuickSelect,
         error_messages={"invalid": "Choose a person from the list."},
     )
     customer = forms.IntegerField(
@@ -191,6 +203,7 @@ class TicketFilterForm(forms.Form):
         choices=[("", "Any"), ("overdue", "Overdue"), ("soon", "Breaching soon")],
         required=False,
         label="SLA",
+        widget=QuickSelect,
     )
     sort = forms.ChoiceField(
         choices=[

@@ -230,6 +230,20 @@ class Ticket(models.Model):
                 for field in ("updated_at", "created_at", "due_at", "waiting_since")
             ],
             models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
+            # The open queue by status, customer and assignee (tickets.queue.SORTS).
+            models.Index(
+                fields=["status", "-priority", "created_at", "id"],
+                name="ticket_open_status_idx",
+                condition=models.Q(closed_at__isnull=True),
+            ),
+            *[
+                models.Index(
+                    fields=[field, "id"],
+                    name=f"ticket_open_{field}_id_idx",
+                    condition=models.Q(closed_at__isnull=True),
+                )
+                for field in ("customer", "assignee")
+            ],
         ]
 
     def __str__(self) -> str:

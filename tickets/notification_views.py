@@ -21,7 +21,7 @@ PER_PAGE = 50
 def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The newest notifications; those shown are marked read once shown."""
     notifications = Notification.objects.for_user(request.user).select_related(
-        "actor", "ticket"
+        "actor", "ticket", "bulk_change"
     )
     page = Paginator(notifications, PER_PAGE).get_page(request.GET.get("page"))
     shown = list(page.object_list)

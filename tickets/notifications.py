@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
+from django.utils.translation import ngettext
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -36,7 +38,20 @@ class Notification(models.Model):
     )
     kind = models.CharField(max_length=20, choices=Kind)
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.CASCADE, related_name="+"
+        "tickets.Ticket",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty for a bulk change's one notification.",
+    )
+    bulk_change = models.ForeignKey(
+        "tickets.BulkChange",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Set for tickets assigned in bulk: one notification for them all.",
     )
     comment = models.ForeignKey(
         "tickets.TicketComment",
@@ -62,6 +77,13 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ticket__isnull=False)
+                | models.Q(bulk_change__isnull=False),
+                name="notification_ticket_or_bulk_change",
+            ),
+        ]
         indexes = [
             models.Index(
                 fields=["recipient", "read_at"], name="notification_unread_idx"
@@ -72,15 +94,32 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} on #{self.ticket_id}"
+        return f"{self.get_kind_display()} on {self.subject}"
 
     def get_absolute_url(self) -> str:
+        if self.ticket is None:
+            # Tickets assigned in bulk: the person's queue, latest changes first.
+            return f"{reverse('tickets:list')}?assignee=me&sort=updated"
         url = self.ticket.get_absolute_url()
         return f"{url}#comment-{self.comment_id}" if self.comment_id else url
 
     @property
+    def subject(self) -> str:
+        """What it is about: the ticket's subject, or the bulk change."""
+        if self.ticket is not None:
+            return self.ticket.subject
+        return f"Bulk change #{self.bulk_change_id}"
+
+    @property
     def text(self) -> str:
         who = self.actor.get_username() if self.actor else "Someone"
+        if self.bulk_change is not None:
+            count = self.bulk_change.changed
+            return ngettext(
+                "%(who)s assigned %(count)s ticket to you",
+                "%(who)s assigned %(count)s tickets to you",
+                count,
+            ) % {"who": who, "count": f"{count:,}"}
         number = f"#{self.ticket_id}"
         texts: dict[str, str] = {
             self.Kind.MENTION.value: f"{who} mentioned you on {number}",

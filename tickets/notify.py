@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 
 from tickets import jobs
-from tickets.models import Ticket, TicketComment
+from tickets.models import BulkChange, Ticket, TicketComment
 from tickets.notifications import Notification, NotificationSettings
 
 if TYPE_CHECKING:
@@ -33,11 +33,14 @@ def users(
     recipients: Iterable[User | None],
     *,
     kind: str,
-    ticket: Ticket,
+    ticket: Ticket | None = None,
     comment: TicketComment | None = None,
     actor: User | None = None,
+    bulk_change: BulkChange | None = None,
 ) -> list[Notification]:
-    """One notification per recipient; an email job for those who want email."""
+    """One notification per recipient; an email job for those who want email.
+
+    About one ``ticket``, or about a ``bulk_change`` (one for all its tickets)."""
     people = list({r.pk: r for r in recipients if r is not None}.values())
     silenced = set(
         NotificationSettings.objects.filter(
@@ -52,6 +55,7 @@ def users(
                 ticket=ticket,
                 comment=comment,
                 actor=actor,
+                bulk_change=bulk_change,
                 email_state=(
                     EmailState.NONE
                     if user.pk in silenced or not user.email
@@ -72,7 +76,7 @@ def send_email(notification_id: int) -> str:
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(of=("self",))
-            .select_related("recipient", "ticket", "actor")
+            .select_related("recipient", "ticket", "actor", "bulk_change")
             .filter(pk=notification_id)
             .first()
         )
@@ -93,7 +97,7 @@ def send_email(notification_id: int) -> str:
 def _message(notification: Notification) -> EmailMultiAlternatives:
     context = {
         "notification": notification,
-        "url": settings.SITE_URL + notification.ticket.get_absolute_url(),
+        "url": settings.SITE_URL + notification.get_absolute_url(),
         "settings_url": settings.SITE_URL + "/tickets/notifications/",
     }
     message = EmailMultiAlternatives(

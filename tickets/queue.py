@@ -47,8 +47,18 @@ SORTS: dict[str, tuple[str, list[str | models.OrderBy | Lower]]] = {
     "due": ("Due", ["due_at", "id"]),
     "waiting": ("Waiting since", ["waiting_since", "id"]),
     "status": ("Status", ["status", "-priority", "created_at", "id"]),
-    "customer": ("Customer", [Lower("customer__name"), "customer_id", "id"]),
-    "assignee": ("Assignee", [ASSIGNEE_NAME, "id"]),
+    # The customer list's name order (customers.search.ORDERINGS): customers are
+    # read through customer_name_key_idx and each one's tickets through
+    # ticket_open_customer_idx.
+    "customer": (
+        "Customer",
+        [models.F("customer__name_key").asc(), "customer_id", "id"],
+    ),
+    # Read one index range per person (tickets.assignee_order); nobody last.
+    "assignee": (
+        "Assignee",
+        [ASSIGNEE_NAME.asc(nulls_last=True), "assignee_id", "id"],
+    ),
 }
 DEFAULT_SORT = "priority"
 RELEVANCE = "relevance"  # a search's own order (tickets.search ranks)
@@ -69,7 +79,12 @@ def _reverse(field: str | models.OrderBy | Lower) -> str | models.OrderBy | Lowe
     if isinstance(field, str):
         return field[1:] if field.startswith("-") else "-" + field
     if isinstance(field, models.OrderBy):
-        return models.OrderBy(field.expression, descending=not field.descending)
+        return models.OrderBy(
+            field.expression,
+            descending=not field.descending,
+            nulls_first=True if field.nulls_last else None,
+            nulls_last=True if field.nulls_first else None,
+        )
     return field.desc()
 
 

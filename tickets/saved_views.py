@@ -7,10 +7,11 @@ so every view is a link, and opening one is opening the queue with it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, models
 from django.db.models.functions import Lower
 from django.http import QueryDict
 from django.urls import reverse
@@ -85,7 +86,8 @@ class SavedView(models.Model):
     def get_absolute_url(self) -> str:
         return f"{reverse('tickets:list')}?{self.query}"
 
-    def may_delete(self, user: User) -> bool:
+    def may_change(self, user: User) -> bool:
+        """Owners rename and delete their views; leads also the shared ones."""
         if self.owner_id == user.pk:
             return True
         return self.shared and user.has_perm("tickets.share_savedview")
@@ -121,7 +123,23 @@ class Counted:
     current: bool
 
 
-def capped_count(tickets: TicketQuerySet) -> tuple[int, bool]:
-    """How many, up to ``CAP`` (an index range, never the whole table)."""
-    total = tickets.order_by()[: CAP + 1].count()
-    return min(total, CAP), total > CAP
+def capped_counts(querysets: list[TicketQuerySet]) -> list[tuple[int, bool]]:
+    """How many in each, up to ``CAP`` (index ranges, never the whole table), in
+    one query whatever the number of views."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for tickets in querysets:
+        try:
+            sql, part_params = (
+                tickets.order_by().values("pk")[: CAP + 1].query.sql_with_params()
+            )
+        except EmptyResultSet:  # e.g. a search that matched nothing
+            sql, part_params = "SELECT 1 WHERE 1 = 0", ()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS view{len(parts)})")
+        params += part_params
+    if not parts:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        totals = cursor.fetchone()
+    return [(min(total, CAP), total > CAP) for total in totals]

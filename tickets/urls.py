@@ -17,6 +17,7 @@ urlpatterns = [
     path("types/", views.tickettype_list, name="types"),
     path("views/", queue_views.view_save, name="view_save"),
     path("bulk/", bulk_views.bulk_action, name="bulk"),
+    path("views/<int:pk>/rename/", queue_views.view_rename, name="view_rename"),
     path("views/<int:pk>/delete/", queue_views.view_delete, name="view_delete"),
     path("new/", views.ticket_new, name="new"),
     path("types/import/", type_import_views.type_import, name="type_import"),

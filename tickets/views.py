@@ -13,15 +13,16 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from customer_flow.lib.http import AuthenticatedHttpRequest
-from customer_flow.lib.paging import CappedList, paginate
+from customer_flow.lib.paging import CappedList, PageSource, paginate
 from customers import search as customer_search
 from customers.forms import SEARCH_MAX_LENGTH
 from customers.models import Customer
 from customers.views import is_htmx
-from tickets import conversation, search, services
+from tickets import conversation, queue_page, search, services
 from tickets.bulk_views import BulkForm
 from tickets.conversation_forms import NoteForm, ReplyForm
 from tickets.forms import TicketChangeForm, TicketFilterForm, TicketForm
+from tickets.joined_orders import ByAssignee, ByCustomer
 from tickets.models import Ticket, TicketQuerySet, TicketType
 from tickets.queue import SORTS
 from tickets.queue_views import SavedViewForm, queue_views
@@ -31,16 +32,23 @@ from tickets.timeline import timeline_page
 
 @permission_required("tickets.view_ticket", raise_exception=True)
 def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = TicketFilterForm(request.GET)
-    tickets = form.filter(Ticket.objects.all(), request.user)
-    page = paginate(
-        request,
-        CappedList.of(tickets.select_related("customer", "ticket_type", "assignee")),
-    )
     number = search.ticket_number(str(request.GET.get("q", "")))
     if number is not None and Ticket.objects.filter(pk=number).exists():
         return redirect("tickets:detail", pk=number)
+    form = TicketFilterForm(request.GET)
+    tickets = form.filter(Ticket.objects.all(), request.user).select_related(
+        "customer", "ticket_type", "assignee"
+    )
     sort = form.chosen_sort()
+    # Orders by another table's column are read group by group (joined_orders).
+    source: PageSource
+    if sort.lstrip("-") == "assignee":
+        source = ByAssignee.of(tickets, descending=sort.startswith("-"))
+    elif sort.lstrip("-") == "customer":
+        source = ByCustomer.of(tickets, descending=sort.startswith("-"))
+    else:
+        source = CappedList.of(tickets)
+    page = paginate(request, source)
     key = sort.removeprefix("-")
     label = SORTS[key][0].lower() if key in SORTS else sort
     query = normalized(request.GET)
@@ -48,6 +56,9 @@ def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
+        "rows": queue_page.rows(page.object_list),
+        "headings": queue_page.headings(request.GET, sort),
+        "selectable": request.user.has_perm("tickets.change_ticket"),
         "query": query,
         "views": views,
         "saved_groups": [
