@@ -162,13 +162,37 @@ _PG_KEYS = f"""
         SELECT DISTINCT 'name', name_key || ' ' || split_part(email_key, '@', 1),
             '', name_key, split_part(email_key, '@', 1)
         FROM changed WHERE name_key <> '' AND position('@' in email_key) > 1
-    ),
+    ),"""
+# A few rows: each key recounted through the customer indexes.
+_PG_COUNT_EACH = f"""
     counted AS (
         SELECT kind, value, CASE WHEN kind = 'phone'
             THEN ({_phone_count("k.phone")})
             ELSE ({_name_count("k.name", "k.local")}) END AS size
         FROM keys AS k
+    ),"""
+# Many rows (an import, a bulk change): the keys' customers counted in one
+# hash join, rather than a probe per key.
+_PG_COUNT_ALL = f"""
+    phones AS (
+        SELECT c.phone_key AS value, count(*) AS size FROM {CUSTOMERS} AS c
+        WHERE c.archived_at IS NULL AND c.phone_key IN (
+            SELECT phone FROM keys WHERE kind = 'phone')
+        GROUP BY c.phone_key
     ),
+    names AS (
+        SELECT c.name_key || ' ' || split_part(c.email_key, '@', 1) AS value,
+            count(*) AS size
+        FROM {CUSTOMERS} AS c JOIN keys AS k ON k.kind = 'name'
+            AND c.name_key = k.name AND split_part(c.email_key, '@', 1) = k.local
+        WHERE c.archived_at IS NULL GROUP BY 1
+    ),
+    counted AS (
+        SELECT k.kind, k.value, coalesce(p.size, n.size, 0) AS size FROM keys AS k
+        LEFT JOIN phones AS p ON k.kind = 'phone' AND p.value = k.value
+        LEFT JOIN names AS n ON k.kind = 'name' AND n.value = k.value
+    ),"""
+_PG_WRITE = f"""
     gone AS (
         DELETE FROM {GROUPS} AS g USING counted
         WHERE g.kind = counted.kind AND g.value = counted.value AND counted.size < 2
@@ -177,6 +201,7 @@ _PG_KEYS = f"""
     SELECT kind, value, size FROM counted WHERE size > 1
     ON CONFLICT (kind, value) DO UPDATE SET size = excluded.size;
 """
+BULK_ROWS = 1000  # statement rows from which PostgreSQL counts set-wise
 _PG_NAMES = (
     f"INSERT INTO {NAMES} (name_key) SELECT DISTINCT name_key FROM new_rows "
     "WHERE name_key <> '' ON CONFLICT (name_key) DO NOTHING;"
@@ -199,10 +224,14 @@ def _postgresql_triggers() -> list[str]:
     for event, changed in _PG_CHANGED.items():
         function = f"customers_derived_{event}"
         names = _PG_NAMES if event != "delete" else ""
+        rows = "new_rows" if event != "delete" else "old_rows"
         statements += [
             f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger "
             f"LANGUAGE plpgsql AS $$ BEGIN {names} "
-            f"WITH changed AS ({changed}), {_PG_KEYS} RETURN NULL; END $$",
+            f"IF (SELECT count(*) FROM {rows}) < {BULK_ROWS} THEN "
+            f"WITH changed AS ({changed}), {_PG_KEYS} {_PG_COUNT_EACH} {_PG_WRITE} "
+            f"ELSE WITH changed AS ({changed}), {_PG_KEYS} {_PG_COUNT_ALL} "
+            f"{_PG_WRITE} END IF; RETURN NULL; END $$",
             f"CREATE TRIGGER {function} AFTER {event.upper()} ON {CUSTOMERS} "
             f"REFERENCING {_PG_REFERENCING[event]} FOR EACH STATEMENT "
             f"EXECUTE FUNCTION {function}()",

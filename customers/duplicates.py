@@ -29,11 +29,14 @@ class Group:
     customers: list[Customer] = field(default_factory=list)
 
 
-def _members(group: DuplicateGroup) -> Q:
-    if group.kind == DuplicateGroup.Kind.PHONE:
-        return Q(phone_key=group.value)
-    name, _, local = group.value.rpartition(" ")
-    return Q(name_key=name) & prefix("email_key", f"{local}@")
+def _members(groups: list[DuplicateGroup]) -> Q:
+    phones = [g.value for g in groups if g.kind == DuplicateGroup.Kind.PHONE]
+    condition = Q(phone_key__in=phones)
+    for group in groups:
+        if group.kind == DuplicateGroup.Kind.NAME:
+            name, _, local = group.value.rpartition(" ")
+            condition |= Q(name_key=name) & prefix("email_key", f"{local}@")
+    return condition
 
 
 def with_customers(groups: Iterable[DuplicateGroup]) -> list[Group]:
@@ -41,9 +44,7 @@ def with_customers(groups: Iterable[DuplicateGroup]) -> list[Group]:
     found = [Group(group) for group in groups]
     if not found:
         return found
-    condition = Q(pk__in=[])
-    for item in found:
-        condition |= _members(item.group)
+    condition = _members([item.group for item in found])
     customers = Customer.objects.active().filter(condition).order_by("id")
     for customer in customers[: len(found) * MAX_SHOWN * 4]:
         for item in found:

@@ -101,3 +101,36 @@ def test_paused_triggers_rebuild_both_tables_at_the_end(make_customer):
     # The triggers are back.
     make_customer(name="Zed", email="zed@example.com", phone="5550100")
     assert groups() == {("phone", "5550100", 3)}
+
+
+def test_big_statements_are_counted_set_wise_to_the_same_groups(db, monkeypatch):
+    """(PostgreSQL counts a statement of BULK_ROWS rows or more in one join;
+    here every statement is big.)"""
+    monkeypatch.setattr(derived_tables, "BULK_ROWS", 1)
+    with connection.cursor() as cursor:
+        for statement in derived_tables.drop_trigger_statements(connection.vendor):
+            cursor.execute(statement)
+        for statement in derived_tables.trigger_statements(connection.vendor):
+            cursor.execute(statement)
+    Customer.objects.bulk_create(
+        Customer(name=name, email=email, phone=phone)
+        for name, email, phone in [
+            ("Ada Lovelace", "ada@example.com", "555 0100"),
+            ("ADA LOVELACE", "ada@example.org", "555 0199"),
+            ("Bob", "bob@example.com", "5550100"),
+            ("Cy", "cy@example.com", "5550100"),
+        ]
+    )
+    expected = {("name", "ada lovelace ada", 2), ("phone", "5550100", 3)}
+    assert groups() == expected == recounted()
+    Customer.objects.filter(name="Cy").update(archived_at="2026-01-01T00:00:00Z")
+    assert (
+        groups()
+        == recounted()
+        == {
+            ("name", "ada lovelace ada", 2),
+            ("phone", "5550100", 2),
+        }
+    )
+    Customer.objects.filter(name__in=["Bob", "ADA LOVELACE"]).delete()
+    assert groups() == set() == recounted()
