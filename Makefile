@@ -53,6 +53,7 @@ test-fast: dev-install
 
 bench: dev-install
 	$(PY) bench/run.py
+	$(PY) bench/search_keys.py
 	$(PY) bench/web_import.py
 	$(PY) bench/conversation.py
 

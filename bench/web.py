@@ -12,6 +12,7 @@ then the REST API's calls (bench/api.py, 30 ms target).
     .venv/bin/python bench/web.py --reuse          # measure an existing bench db
     .venv/bin/python bench/web.py --reuse --no-stats   # ... without ANALYZE stats
     .venv/bin/python bench/web.py --customers 100000 --tickets 100000 --messages 300000
+    .venv/bin/python bench/web.py --reuse --customer-pages   # search and duplicates
 """
 
 from __future__ import annotations
@@ -45,6 +46,12 @@ def main() -> int:
         action="store_true",
         help="drop the planner statistics first (as after a bulk import without "
         "ANALYZE) to show the pages do not depend on them",
+    )
+    parser.add_argument(
+        "--customer-pages",
+        action="store_true",
+        help="time only the customer pages (search, duplicates), not the ticket "
+        "pages, the API and the bulk change",
     )
     args = parser.parse_args()
 
@@ -100,7 +107,9 @@ def main() -> int:
             cursor.execute("DROP TABLE IF EXISTS sqlite_stat4")
         connection.close()
         print("Planner statistics dropped.")
-    _measure(user, args.repeat)
+    _measure(user, args.repeat, customers_only=args.customer_pages)
+    if args.customer_pages:
+        return 0
     from bench import api
 
     api.report(api.measure(user, args.repeat))
@@ -168,6 +177,7 @@ def _pages() -> list[tuple[str, str, dict]]:
         Ticket.objects.order_by("-pk").first()
     )
     surname = customer.name.split()[-1][:4]
+    middle, third = _longer_names()
     last4 = customer.phone_key[-4:] or "0100"
     kind = ticket.ticket_type_id
     htmx = {"HTTP_HX_REQUEST": "true"}
@@ -195,6 +205,11 @@ def _pages() -> list[tuple[str, str, dict]]:
         ("search first and last name", "/customers/?q=mary+jimenez", {}),
         ("search email domain '@example.fr'", "/customers/?q=@example.fr", {}),
         ("search a typo 'jhonsonn'", "/customers/?q=jhonsonn", {}),
+        ("search the middle of a word 'ailey'", "/customers/?q=ailey", {}),
+        ("search the middle of a word 'obins'", "/customers/?q=obins", {}),
+        (f"search a middle name '{middle}'", f"/customers/?q={middle}", {}),
+        (f"search a third word '{third}'", f"/customers/?q={third}", {}),
+        ("search 10,000 characters", "/customers/?q=" + "x%25_" * 2500, {}),
         ("possible duplicates", "/customers/duplicates/", {}),
         ("merge page, two customers", f"/customers/merge/?ids={customer.pk}&ids=1", {}),
         ("search 'mar' among archived", "/customers/?q=mar&status=archived", {}),
@@ -213,6 +228,23 @@ def _pages() -> list[tuple[str, str, dict]]:
     ]
 
 
+def _longer_names() -> tuple[str, str]:
+    """A few customers with three and four words in their names (the seed's have
+    two), saved as people save them; returns a middle word and a third word."""
+    from customers.models import Customer
+
+    if not Customer.objects.filter(email__startswith="bench-long-").exists():
+        for n in range(20):
+            Customer.objects.create(
+                name=f"Mary Quinn Ortega {n}", email=f"bench-long-{n}@example.com"
+            )
+            Customer.objects.create(
+                name=f"Ana María Quintero López {n}",
+                email=f"bench-long-4-{n}@example.com",
+            )
+    return "quinn", "quintero"
+
+
 def _queue_pages() -> list[tuple[str, str, dict]]:
     """Every built-in view and every sort, both ways, of the open queue."""
     from tickets.queue import SORTS
@@ -225,7 +257,7 @@ def _queue_pages() -> list[tuple[str, str, dict]]:
     return pages
 
 
-def _measure(user, repeat: int) -> None:
+def _measure(user, repeat: int, *, customers_only: bool = False) -> None:
     from django.db import connection
     from django.test import Client
 
@@ -239,6 +271,8 @@ def _measure(user, repeat: int) -> None:
     session.save()
     rows = []
     for label, url, headers in _pages():
+        if customers_only and not url.startswith("/customers/"):
+            continue
         for _ in range(3):  # warm caches and the connection
             response = client.get(url, **headers)
             expected = 302 if "redirect" in label else 200

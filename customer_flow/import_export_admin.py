@@ -1,10 +1,11 @@
 """django-import-export, wired to our importers and our formula neutralisation.
 
-The admin keeps django-import-export's pages (upload, preview, confirm) but not its
-row-by-row import: an uploaded file reaches our importer as raw bytes, so the admin
-preview shows exactly the errors and counts the management command shows for the
-same file. Exports go through ``neutralise_formula`` (the library's own escaping only
-strips a leading ``=``).
+The admin keeps django-import-export's pages but not its row-by-row import. A
+customers file goes to the staff pages' background check (``CustomerAdmin``); a
+ticket-types file reaches our importer as raw bytes on the library's upload,
+preview and confirm pages, kept in between in ``AdminUploadStorage`` under a name
+only the uploading user may confirm. Exports go through ``neutralise_formula``
+(the library's own escaping only strips a leading ``=``).
 """
 
 from __future__ import annotations
@@ -33,10 +34,8 @@ from import_export.tmp_storages import MediaStorage
 
 from customer_flow.body_limits import upload_too_large
 from customer_flow.lib.formulas import neutralise_formula
-from customers.importing.report import ImportReport
 from tickets.importing import TicketTypeReport
 
-PREVIEW_ROWS = 100
 _UPLOADS_KEY = "admin_import_uploads"
 
 
@@ -149,11 +148,7 @@ class SizeLimitedImportForm(ImportForm):
         return file
 
 
-def report_to_result(
-    report: ImportReport | TicketTypeReport,
-    headers: list[str],
-    preview: list[tuple[str, list[str]]],
-) -> Result:
+def report_to_result(report: TicketTypeReport, headers: list[str]) -> Result:
     """django-import-export's Result for one of our reports, keeping the report
     itself as ``result.report`` for our templates."""
     result = Result()
@@ -174,12 +169,6 @@ def report_to_result(
             result.invalid_rows.append(
                 InvalidRow(line, ValidationError(dict(errors)), values=())
             )
-        return result
-    for kind, values in preview:
-        row = RowResult()
-        row.import_type = kind
-        row.diff = values
-        result.append_row_result(row)
     return result
 
 

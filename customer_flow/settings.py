@@ -14,22 +14,9 @@ import dj_database_url
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from customer_flow.lib.environment import env_bool, env_int, env_list
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    if value.strip().lower() in {"1", "true", "yes", "on"}:
-        return True
-    if value.strip().lower() in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
-
-
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item]
 
 
 DEBUG = env_bool("DEBUG", True)
@@ -119,7 +106,7 @@ ASGI_APPLICATION = "customer_flow.asgi.application"
 # readers run beside the writer, IMMEDIATE transactions take the write lock up front
 # (so a reader never has to upgrade and fail with "database is locked"), and the
 # busy timeout makes a writer wait its turn instead of failing.
-SQLITE_BUSY_TIMEOUT = int(os.environ.get("SQLITE_BUSY_TIMEOUT", "30"))
+SQLITE_BUSY_TIMEOUT = env_int("SQLITE_BUSY_TIMEOUT", 30)
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": SQLITE_BUSY_TIMEOUT,
@@ -137,7 +124,7 @@ SQLITE_OPTIONS = {
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_max_age=env_int("CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
@@ -170,8 +157,8 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 # Login throttling (django-axes): lock a username+IP pair out after repeated failures.
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # The lockout page says when the lock ends (customer_flow/accounts.py).
@@ -179,7 +166,7 @@ AXES_LOCKOUT_CALLABLE = "customer_flow.accounts.lockout_response"
 # Behind a reverse proxy, the number of proxies of ours in front of the app: the
 # client's address is then read from X-Forwarded-For that far from the right.
 # 0 (the default): REMOTE_ADDR, and X-Forwarded-For is ignored.
-TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "customer_flow.accounts.client_ip"
 AXES_VERBOSE = False
 
@@ -203,9 +190,7 @@ SECURE_HTTPS = env_bool("SECURE_HTTPS", not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_HTTPS
 CSRF_COOKIE_SECURE = SECURE_HTTPS
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SECURE_HTTPS)
-SECURE_HSTS_SECONDS = int(
-    os.environ.get("SECURE_HSTS_SECONDS", "31536000" if SECURE_HTTPS else "0")
-)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if SECURE_HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 # Preloading is hard to undo (browsers ship the list): only when asked for.
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
@@ -235,21 +220,19 @@ CONTENT_SECURITY_POLICY = {
 # Request bodies (customer_flow/body_limits.py, docs/security.md): refused by their
 # Content-Length, and by counting, before anything parses them. Upload endpoints
 # store files up to their own limit, for users holding their permission only.
-ANONYMOUS_BODY_MAX_BYTES = int(os.environ.get("ANONYMOUS_BODY_MAX_BYTES", "16384"))
-REQUEST_BODY_MAX_BYTES = int(os.environ.get("REQUEST_BODY_MAX_BYTES", str(1024 * 1024)))
+ANONYMOUS_BODY_MAX_BYTES = env_int("ANONYMOUS_BODY_MAX_BYTES", 16384)
+REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Web imports stream to a temporary file and then to the default storage (never
 # whole into memory); a background job reads them from there.
-IMPORT_UPLOAD_MAX_BYTES = int(os.environ.get("IMPORT_UPLOAD_MAX_BYTES", str(2 * 2**30)))
+IMPORT_UPLOAD_MAX_BYTES = env_int("IMPORT_UPLOAD_MAX_BYTES", 2 * 2**30)
 # The admin's import pages read the file into memory (django-import-export).
-ADMIN_IMPORT_MAX_BYTES = int(
-    os.environ.get("ADMIN_IMPORT_MAX_BYTES", str(20 * 1024 * 1024))
-)
+ADMIN_IMPORT_MAX_BYTES = env_int("ADMIN_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 # A running import job writes a heartbeat every second; one silent this long
 # (seconds) was stopped with its worker, and the batch page offers to retry. On
 # SQLite a long write holds the lock the heartbeat needs: keep it generous.
-IMPORT_JOB_STALLED_AFTER = int(os.environ.get("IMPORT_JOB_STALLED_AFTER", "120"))
+IMPORT_JOB_STALLED_AFTER = env_int("IMPORT_JOB_STALLED_AFTER", 120)
 # Upload endpoints of views we do not write (for our own: @accepts_upload).
 UPLOAD_ENDPOINTS = {
     "admin:customers_customer_import": {
@@ -269,14 +252,14 @@ KNOX_TOKEN_MODEL = "api.ApiToken"
 # knox's own migrations would create its unused AuthToken table (swapped out for
 # api.ApiToken), whose foreign key to users then blocks flushing the database.
 MIGRATION_MODULES = {"knox": None}
-_token_days = int(os.environ.get("API_TOKEN_TTL_DAYS", "0"))
+_token_days = env_int("API_TOKEN_TTL_DAYS", 0)
 REST_KNOX = {
     "TOKEN_MODEL": KNOX_TOKEN_MODEL,
     "AUTH_HEADER_PREFIX": "Bearer",
     "TOKEN_PREFIX": "cf_",
     "TOKEN_TTL": timedelta(days=_token_days) if _token_days else None,
 }
-API_PAGE_SIZE = int(os.environ.get("API_PAGE_SIZE", "100"))
+API_PAGE_SIZE = env_int("API_PAGE_SIZE", 100)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "customer_flow.api.authentication.BearerTokenAuthentication",
@@ -335,14 +318,14 @@ if os.environ.get("EMAIL_URL"):
 elif os.environ.get("EMAIL_HOST") or not DEBUG:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+    EMAIL_PORT = env_int("EMAIL_PORT", 25)
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
     EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 # The support address: replies go out from it and customers write back to it.
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Customer Flow Support <support@localhost>"
@@ -351,17 +334,17 @@ SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # Links in notification emails point here.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # A reply is tried this many times over about an hour on temporary SMTP failures.
-EMAIL_SEND_ATTEMPTS = int(os.environ.get("EMAIL_SEND_ATTEMPTS", "5"))
+EMAIL_SEND_ATTEMPTS = env_int("EMAIL_SEND_ATTEMPTS", 5)
 # Seconds to wait before each new try; the last value repeats.
 EMAIL_RETRY_DELAYS = [
     int(n) for n in env_list("EMAIL_RETRY_DELAYS", "60,300,900,1800") if n.strip()
 ]
 # A reply claimed by a worker longer than this ago and not finished: the worker
 # died mid-send; staff decide whether to send it again (see README).
-EMAIL_SEND_STALLED_AFTER = int(os.environ.get("EMAIL_SEND_STALLED_AFTER", "900"))
+EMAIL_SEND_STALLED_AFTER = env_int("EMAIL_SEND_STALLED_AFTER", 900)
 
 # SLA: a ticket due within this many minutes counts as "breaching soon".
-SLA_BREACHING_SOON_MINUTES = int(os.environ.get("SLA_BREACHING_SOON_MINUTES", "120"))
+SLA_BREACHING_SOON_MINUTES = env_int("SLA_BREACHING_SOON_MINUTES", 120)
 
 # Inbound email (manage.py receive_email) ----------------------------------------
 # Mail from an unknown address: "create" a customer, or "hold" it in a list.
@@ -374,7 +357,8 @@ INBOUND_TICKET_TYPE = os.environ.get("INBOUND_TICKET_TYPE", "")
 # Attachments ----------------------------------------------------------------------
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
 MEDIA_URL = "/media/"  # never served directly: attachments go through a view
-if os.environ.get("STORAGE_BACKEND") == "s3":
+_s3 = os.environ.get("STORAGE_BACKEND") == "s3"
+if _s3:
     # django-storages (pip install django-storages[s3]); credentials from the
     # usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or an instance role.
     AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
@@ -382,8 +366,8 @@ if os.environ.get("STORAGE_BACKEND") == "s3":
     AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME") or None
     AWS_DEFAULT_ACL = None  # private objects; files go out through the app only
     AWS_S3_FILE_OVERWRITE = False
-ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 2**20)))
-MESSAGE_MAX_BYTES = int(os.environ.get("MESSAGE_MAX_BYTES", str(25 * 2**20)))
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 2**20)
+MESSAGE_MAX_BYTES = env_int("MESSAGE_MAX_BYTES", 25 * 2**20)
 
 # Internationalisation -----------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -400,7 +384,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": (
         {"BACKEND": "storages.backends.s3.S3Storage"}
-        if os.environ.get("STORAGE_BACKEND") == "s3"
+        if _s3
         else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
     ),
     "staticfiles": {

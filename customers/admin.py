@@ -2,13 +2,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import ngettext
-from import_export.forms import ConfirmImportForm, ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from customer_flow.import_export_admin import (
@@ -21,7 +19,7 @@ from customer_flow.import_export_admin import (
 from customers import import_jobs
 from customers.forms import SEARCH_MAX_LENGTH, CustomerAdminForm
 from customers.importing.report import MATCHING_RULE
-from customers.models import Customer, CustomerQuerySet, ImportBatch
+from customers.models import Customer, CustomerQuerySet
 from customers.resources import CustomerResource
 
 if TYPE_CHECKING:
@@ -48,14 +46,6 @@ class ArchivedFilter(admin.SimpleListFilter):
         return customers
 
 
-class ConfirmBatchForm(ConfirmImportForm):
-    """The admin's confirmation of an import: the batch its preview recorded."""
-
-    batch = forms.ModelChoiceField(
-        queryset=ImportBatch.objects.all(), widget=forms.HiddenInput
-    )
-
-
 @admin.register(Customer)
 class CustomerAdmin(ImporterAdminMixin, SimpleHistoryAdmin):
     form = CustomerAdminForm
@@ -78,7 +68,6 @@ class CustomerAdmin(ImporterAdminMixin, SimpleHistoryAdmin):
     list_per_page = 50
     actions = ["archive", "restore"]
     import_help = MATCHING_RULE
-    confirm_form_class = ConfirmBatchForm
 
     class Media:
         css = {"all": ["css/admin.css"]}
@@ -116,18 +105,6 @@ class CustomerAdmin(ImporterAdminMixin, SimpleHistoryAdmin):
                 )
                 return redirect(batch)
         return super().import_action(request, **kwargs)
-
-    def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
-        # CustomerResource.import_data needs the form: the preview leaves the
-        # batch it recorded on it, the confirmation reads the batch from it.
-        return kwargs
-
-    def get_confirm_form_initial(
-        self, request: HttpRequest, import_form: ImportForm | None
-    ) -> dict[str, Any]:
-        initial = super().get_confirm_form_initial(request, import_form)
-        batch = getattr(import_form, "import_batch", None)
-        return {**initial, "batch": batch.pk} if batch is not None else initial
 
     @admin.action(description="Archive the selected customers", permissions=["archive"])
     def archive(self, request: HttpRequest, queryset: CustomerQuerySet) -> None:

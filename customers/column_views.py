@@ -1,8 +1,7 @@
 """The import's mapping step: a file from another system whose headers are not
 ID, Name, Email (and Phone) is refused by its check with the file kept; here
-the user says which of its columns holds each field, the file is checked again
-with that mapping, and the mapping is remembered for the next file with the
-same headers (``customers.importing.intake``).
+the user says which of its columns holds each field, and
+``customers.column_mapping`` remembers the mapping and checks the file again.
 """
 
 from __future__ import annotations
@@ -13,9 +12,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from customer_flow.lib.http import AuthenticatedHttpRequest
-from customers import import_jobs
+from customers.column_mapping import batch_map_columns
 from customers.forms import ColumnMappingForm
-from customers.models import BatchRefused, ColumnMapping, ImportBatch
+from customers.models import BatchRefused, ImportBatch
 
 PERMISSION = "customers.import_customer"
 
@@ -27,7 +26,7 @@ def batch_columns(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return redirect(batch)
     # Here, not at the top: the intake stage loads pyarrow, and the pages that
     # only show batches must not (see customers/importing/__init__.py).
-    from customers.importing.intake import signature, suggest
+    from customers.importing.intake import suggest
 
     header = list(batch.header)
     form = ColumnMappingForm(
@@ -36,15 +35,8 @@ def batch_columns(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         suggestion=batch.columns or suggest(header),
     )
     if request.method == "POST" and form.is_valid():
-        columns = form.columns()
-        ColumnMapping.objects.update_or_create(
-            signature=signature(header),
-            defaults={"header": header, "columns": columns, "saved_by": request.user},
-        )
-        batch.columns = columns
-        batch.save(update_fields=["columns"])
         try:
-            import_jobs.check_again(batch)
+            batch_map_columns(batch=batch, columns=form.columns(), user=request.user)
         except BatchRefused as refused:
             messages.error(request, refused.message)
         return redirect(batch)

@@ -50,6 +50,7 @@ def start_preview(
     skip_invalid: bool,
     file_name: str,
     encoding: str = "",
+    columns: dict[str, str] | None = None,
 ) -> ImportBatch:
     """Keep an uploaded file and queue its check; the batch (being checked)
     says how far it got. ``file`` is streamed to the storage, never read whole."""
@@ -69,6 +70,7 @@ def start_preview(
                 status=Status.CHECKING,
                 upload=upload,
                 encoding=encoding,
+                columns=columns,
                 job=Job.PREVIEW,
                 job_state=JobState.QUEUED,
             )

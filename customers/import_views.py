@@ -21,6 +21,7 @@ from customer_flow.body_limits import accepts_upload, upload_too_large
 from customer_flow.lib.http import AuthenticatedHttpRequest
 from customer_flow.lib.paging import CappedList, paginate
 from customers import import_jobs, importing
+from customers.duplicates import look_alikes
 from customers.forms import (
     ApplyBatchForm,
     BatchModeForm,
@@ -98,6 +99,11 @@ def batch_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # The batch's counts are the rows' counts: no COUNT over 100,000 rows.
     page = paginate(request, CappedList(rows, batch.count_of(kind), capped=False))
     duplicate = batch.duplicate() if batch.status == batch.Status.PREVIEWED else None
+    rows_shown = _with_customers(
+        cast(list[ImportBatchRow], page.object_list),
+        batch.header,
+        previewed=batch.status == batch.Status.PREVIEWED,
+    )
     context = {
         "polling": batch.is_busy,
         # One message about a file imported before: the notice, with today's
@@ -111,9 +117,8 @@ def batch_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "mode_form": BatchModeForm(initial={"mode": batch.mode}),
         "batch": batch,
         "page": page,
-        "rows": _with_customers(
-            cast(list[ImportBatchRow], page.object_list), batch.header
-        ),
+        "rows": rows_shown,
+        "look_alike_rows": sum(1 for *_row, alikes in rows_shown if alikes),
         "kind": kind,
         "kinds": [
             (Kind.NEW, "New", batch.created),
@@ -129,17 +134,32 @@ def batch_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 def _with_customers(
-    rows: list[ImportBatchRow], header: list[str]
-) -> list[tuple[ImportBatchRow, Customer | None, str]]:
+    rows: list[ImportBatchRow], header: list[str], *, previewed: bool
+) -> list[tuple[ImportBatchRow, Customer | None, str, list[Customer]]]:
     """Each row with its customer as it is now (for unchanged rows, whose values
-    are not stored, and to link to the customers that still exist), and for an
-    invalid row its name and email as the file has them."""
+    are not stored, and to link to the customers that still exist), for an
+    invalid row its name and email as the file has them, and for a new row of a
+    preview the existing customers it looks like (``customers.duplicates``)."""
     ids = {row.customer_id for row in rows if row.customer_id}
     customers = Customer.objects.in_bulk(ids) if ids else {}
     names = [cell.strip().casefold() for cell in header]
     shown = [names.index(name) for name in ("name", "email") if name in names]
+    new = [row for row in rows if previewed and row.kind == Kind.NEW]
+    alikes = dict(
+        zip(
+            (row.pk for row in new),
+            look_alikes((row.name, row.email, row.phone) for row in new),
+            strict=True,
+        )
+    )
     return [
-        (row, customers.get(row.customer_id), _cells(row.values, shown)) for row in rows
+        (
+            row,
+            customers.get(row.customer_id),
+            _cells(row.values, shown),
+            alikes.get(row.pk, []),
+        )
+        for row in rows
     ]
 
 
@@ -233,7 +253,11 @@ def batch_discard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @permission_required(PERMISSION, raise_exception=True)
 def batch_rejected(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The batch's invalid rows as CSV: the original columns plus line and error."""
-    batch = get_object_or_404(ImportBatch, pk=pk)
+    return rejected_rows_download(get_object_or_404(ImportBatch, pk=pk))
+
+
+def rejected_rows_download(batch: ImportBatch) -> HttpResponse:
+    """``rejected-rows-import-<id>.csv`` (the page's and the API's download)."""
     text = io.StringIO()
     importing.write_batch_rejected_rows(batch, text)
     response = HttpResponse(

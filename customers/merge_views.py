@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -11,13 +11,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from customer_flow.lib import changelog
 from customer_flow.lib.http import AuthenticatedHttpRequest
+from customer_flow.lib.paging import CappedList, paginate
+from customers.duplicates import with_customers
 from customers.merging import (
     MERGEABLE_FIELDS,
     MergeRefused,
     merge_customers,
     undo_merge,
 )
-from customers.models import Customer, CustomerMerge
+from customers.models import Customer, CustomerMerge, DuplicateGroup
 from tickets.models import Ticket
 
 MAX_MERGED = 10
@@ -25,18 +27,12 @@ MAX_MERGED = 10
 
 @permission_required("customers.merge_customer", raise_exception=True)
 def duplicates(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Groups of active customers sharing phone digits, largest first."""
-    found = Customer.objects.duplicate_phone_groups()
-    members: dict[str, list[Customer]] = {digits: [] for digits, _size in found}
-    rows = Customer.objects.active().filter(phone_key__in=list(members))
-    for customer in rows.order_by("phone_key", "id"):
-        if len(members[customer.phone_key]) < MAX_MERGED:
-            members[customer.phone_key].append(customer)
-    groups = [
-        {"digits": digits, "size": size, "customers": members[digits]}
-        for digits, size in found
-    ]
-    return render(request, "customers/duplicates.html", {"groups": groups})
+    """Groups of likely duplicates among active customers, largest first."""
+    page = paginate(request, CappedList.of(DuplicateGroup.objects.all()))
+    groups = with_customers(cast(list[DuplicateGroup], page.object_list))
+    return render(
+        request, "customers/duplicates.html", {"page": page, "groups": groups}
+    )
 
 
 def parse_ids(values: list[str], limit: int = 10_000) -> list[int]:

@@ -7,6 +7,11 @@ own index, so "JIMÉNEZ", "jimenez" and "Jiménez" are one search on SQLite and
 PostgreSQL alike. Words of the name are found from their start: the first, the
 second and the last word; an email from its start or, after ``@``, its domain; a
 phone from its first or its last digits; a customer by its exact ID.
+
+Text inside words (``ailey`` finds Bailey) and any word of a longer name are
+found in the table of distinct names (``customers.derived_tables``): a trigram
+index finds the few names containing every word, then the name index their
+customers.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from django.db.models import CharField, F, Func, Model, Q
 
 from customer_flow.lib.folding import domain_identity, email_identity, fold
 from customer_flow.lib.paging import CAP, CappedList
+from customers.derived_tables import CUSTOMERS, NAMES, NAMES_FTS
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -33,6 +39,11 @@ _PHONE_QUERY_RE = re.compile(r"^[0-9 ()\-./+]+$")
 # Fewer digits than this are not looked for at the end of phone numbers (every
 # customer's number ends in some digit).
 LAST_DIGITS_MIN = 3
+# Words are looked for inside names from this length (a trigram index's unit).
+INSIDE_MIN = 3
+MAX_TEXT = 400  # characters of search text read (the keys' length)
+# Distinct names read by a search inside words.
+NAMES_CAP = 200
 # The values a branch reads for ranking, besides the ID.
 _RANKED = ("pk", "name_key", "email_key", "phone_key")
 
@@ -100,11 +111,23 @@ class Query:
                 found.append((key, prefix(key, longest) & others))
         return found
 
-    def condition(self) -> Q:
+    def inside_words(self, using: str = "default") -> tuple[Q, bool] | None:
+        """Names containing every word anywhere (the middle of a word, any word
+        of the name), and whether more names than ``NAMES_CAP`` do: None when no
+        word is long enough to look for."""
+        if not self.words or len(max(self.words, key=len)) < INSIDE_MIN:
+            return None
+        names = names_containing(self.words, using)
+        return Q(name_key__in=names[:NAMES_CAP]), len(names) > NAMES_CAP
+
+    def condition(self, using: str = "default") -> Q:
         """Every match, as one condition (the export and the admin use it)."""
         condition = Q(pk__in=[])
         for _key, branch in self.branches():
             condition |= branch
+        inside = self.inside_words(using)
+        if inside is not None:
+            condition |= inside[0]
         return condition
 
     def rank(self, row: tuple[Any, ...]) -> tuple[int, str, int]:
@@ -131,6 +154,8 @@ def parse(text: str) -> Query:
 
     Control characters and surrogates are dropped; case and accents never count.
     """
+    # No key is longer: a longer text matches nothing, and is not worth reading.
+    text = text[:MAX_TEXT]
     text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cs"))
     text = " ".join(text.split())
     if not text:
@@ -219,6 +244,15 @@ def find(
         found = list(branch[: CAP + 1])
         capped = capped or len(found) > CAP
         ids.update(dict.fromkeys(found[:CAP]))
+    # Inside words only when the word starts left room (a broad search is capped
+    # already, and a person looking for "mar" means the start of a word).
+    inside = None if capped else query.inside_words(queryset.db)
+    if inside is not None:
+        names, more_names = inside
+        inside_ids = queryset.filter(names).order_by("name_key")
+        found = list(inside_ids.values_list("pk", flat=True)[: CAP + 1])
+        capped = more_names or len(found) > CAP
+        ids.update(dict.fromkeys(found[:CAP]))
     if len(ids) > CAP:
         capped = True
         ids = dict.fromkeys(list(ids)[:CAP])
@@ -295,25 +329,56 @@ class NameTail(Func):
         return f"SUBSTR(LOWER({sql}), {position}({sql}, ' ') + 1)", params * 2
 
 
+def names_containing(words: tuple[str, ...], using: str = "default") -> list[str]:
+    """Distinct folded names containing every word: ``NAMES_CAP`` of them, and
+    one more when there are more."""
+    from django.db import connections
+
+    from customers.models import CustomerName
+
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        names = CustomerName.objects.using(using)
+        for word in words:
+            names = names.filter(name_key__contains=word)
+        return list(names.values_list("name_key", flat=True)[: NAMES_CAP + 1])
+    # SQLite: the FTS5 trigram table; each word a quoted phrase (a substring,
+    # with FTS5's syntax characters taken literally). Shorter words are checked
+    # on the names found.
+    long = [word for word in words if len(word) >= INSIDE_MIN]
+    match = " AND ".join('"' + word.replace('"', '""') + '"' for word in long)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT n.name_key FROM {NAMES_FTS} AS f "
+            f"JOIN {NAMES} AS n ON n.id = f.rowid WHERE {NAMES_FTS} MATCH %s "
+            "LIMIT %s",
+            [match, NAMES_CAP * 4],
+        )
+        found = [name for (name,) in cursor.fetchall()]
+    found = [name for name in found if all(word in name for word in words)]
+    return found[: NAMES_CAP + 1]
+
+
 SUGGESTIONS = 5
 
 
 def suggestions(queryset: CustomerQuerySet, text: str) -> list[str]:
     """Names close to ``text`` for "Did you mean …": PostgreSQL's pg_trgm word
-    similarity over the folded names (a trigram index, migration 0008). On
-    SQLite none: it has no well-kept trigram or spelling extension."""
+    similarity over the distinct folded names (a trigram index, migration 0011)
+    that an active customer has. On SQLite none: it has no well-kept spelling
+    extension, and trigram overlap over FTS5 ranks typos poorly."""
     query = parse(text)
     if queryset.db_vendor() != "postgresql" or not query.words:
         return []
     wanted = query.name
     from django.db import connections
 
-    table = connections[queryset.db].ops.quote_name(queryset.model._meta.db_table)
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(
-            f"SELECT name_key FROM {table} WHERE %s <%% name_key "
-            "AND archived_at IS NULL GROUP BY name_key "
-            "ORDER BY MAX(word_similarity(%s, name_key)) DESC, name_key LIMIT %s",
+            f"SELECT n.name_key FROM {NAMES} AS n WHERE %s <%% n.name_key "
+            f"AND EXISTS (SELECT 1 FROM {CUSTOMERS} AS c "
+            "WHERE c.name_key = n.name_key AND c.archived_at IS NULL) "
+            "ORDER BY word_similarity(%s, n.name_key) DESC, n.name_key LIMIT %s",
             [wanted, wanted, SUGGESTIONS],
         )
         return [name for (name,) in cursor.fetchall() if name != wanted]

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from customer_flow.lib.command_files import EXIT_BROKEN_PIPE
+from customers.models import Customer
 
 HEADER = "ID,Name,Email,Phone\n"
 
@@ -66,3 +67,4 @@ def test_export_to_a_closed_pipe_stops_quietly(make_customer):
             call_command("export_customers", "-", stdout=pipe, stderr=err)
     assert stopped.value.code == EXIT_BROKEN_PIPE
     assert err.getvalue() == ""
+    assert list(Customer.objects.values_list("id", "name")) == [(1, "Ada")]

@@ -102,8 +102,9 @@ def test_list_runs_a_fixed_number_of_queries(
     # session, user, permissions, count, page; a search: one query per kind of match.
     with django_assert_max_num_queries(7):
         agent_client.get(LIST)
-    # (a name: its first, second and last word, and the email; then the ranking)
-    with django_assert_max_num_queries(11):
+    # (a name: its first, second and last word, the email, the names containing
+    # it and their customers; then the ranking)
+    with django_assert_max_num_queries(13):
         agent_client.get(LIST, {"q": "query"})
     with django_assert_max_num_queries(10):  # ID, first and last digits, rank
         agent_client.get(LIST, {"q": "555"})

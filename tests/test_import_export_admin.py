@@ -7,11 +7,13 @@ import os
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils.html import escape
 
+from customer_flow.import_export_admin import AdminUploadStorage
 from customers.models import Customer, ImportBatch
 from tickets.models import TicketType
 
@@ -208,3 +210,43 @@ def test_admin_imports_are_batches_and_a_file_imported_before_needs_the_box(
     )
     assert Customer.objects.filter(pk=1).exists()
     assert ImportBatch.objects.count() == 2
+
+
+def test_admin_confirms_only_the_users_own_upload_and_reads_no_other_file(
+    admin_client, client, media, tmp_path
+):
+    # Section 7: the library's temporary storage read, then deleted, any file
+    # whose name the confirm form posted.
+    elsewhere = tmp_path / "secret.json"
+    elsewhere.write_text('{"9": "Not an upload"}')
+    content = b'{"1": "Technical Issue"}'
+    response = upload(
+        admin_client, "admin:tickets_tickettype_import", content, "t.json"
+    )
+    initial = response.context["confirm_form"].initial
+    name = initial["import_file_name"]
+    stored = media / AdminUploadStorage.FOLDER / name
+    assert stored.exists()
+    other = get_user_model().objects.create_superuser("other", password="x")
+    client.force_login(other)
+    process = reverse("admin:tickets_tickettype_process_import")
+
+    for who, file_name in [
+        (client, name),  # another admin's upload
+        (admin_client, str(elsewhere)),  # any other file, by path
+        (admin_client, "../secret.json"),
+    ]:
+        refused = who.post(process, {**initial, "import_file_name": file_name})
+        assert refused.status_code == 403
+    assert stored.exists() and elsewhere.exists()
+    assert not TicketType.objects.exists()
+
+    admin_client.post(process, initial)
+    assert list(TicketType.objects.values_list("code", "name")) == [
+        ("1", "Technical Issue")
+    ]
+
+
+def test_admin_upload_storage_refuses_a_name_it_did_not_give():
+    with pytest.raises(SuspiciousFileOperation):
+        AdminUploadStorage(name="../secret.json")

@@ -485,6 +485,7 @@ def test_a_file_applied_before_with_nothing_to_write_says_so_once(lead_client, d
     assert "Importing it again would change nothing" in page
     assert "would write these changes again" not in page
     assert 'name="again"' not in page
+    assert list(Customer.objects.values_list("pk", "name")) == [(5, "Eve")]
 
 
 def test_a_file_applied_before_tells_the_true_counts(lead_client, ada_and_bob):
@@ -508,6 +509,8 @@ def test_invalid_rows_show_their_name_and_email(lead_client, ada_and_bob):
     batch = preview(lead_client, FILE)
     page = lead_client.get(batch.get_absolute_url(), {"kind": "invalid"}).text
     assert '<span class="row-values">Dee · not-an-email</span>' in page
+    assert Customer.objects.count() == 2
+    assert not Customer.objects.filter(name="Dee").exists()
 
 
 def test_the_mode_switches_without_a_new_upload(lead_client, ada_and_bob):
@@ -613,3 +616,27 @@ def test_an_upload_streams_to_a_file_never_into_memory(lead_client, monkeypatch)
     assert seen == {"memory": 0, "disk": len(content)}
     stored = Path(django_settings.MEDIA_ROOT) / batch.upload
     assert stored.read_bytes() == content  # kept for the job (and a new check)
+
+
+def test_the_preview_flags_new_rows_that_look_like_existing_customers(
+    lead_client, make_customer
+):
+    ada = make_customer(name="Ada Lovelace", email="ada@example.com", phone="")
+    bob = make_customer(name="Bob", email="bob@example.com", phone="020 7946 0001")
+    batch = preview(
+        lead_client,
+        HEADER
+        + ",ADA LOVELACE,ada@elsewhere.example,\n"
+        + ",Robert,robert@example.com,(020) 7946-0001\n"
+        + ",Cy,cy@example.com,\n",
+    )
+    page = lead_client.get(batch.get_absolute_url()).text
+    assert "2 new rows on this page look like existing customers" in page
+    assert f'Looks like <a href="/customers/{ada.pk}/">#{ada.pk} Ada Lovelace</a>' in (
+        page
+    )
+    assert f"#{bob.pk} Bob</a>" in page
+    assert page.count('class="look-alike"') == 2
+
+    lead_client.post(reverse("customers:batch_apply", args=[batch.pk]))
+    assert "look like existing" not in lead_client.get(batch.get_absolute_url()).text

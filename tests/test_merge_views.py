@@ -86,3 +86,23 @@ def test_merge_pages_need_the_merge_permission(agent_client, pair):
     for url in (DUPLICATES, MERGE, reverse("customers:merge_undo", args=[1])):
         assert agent_client.get(url).status_code == 403
         assert anonymous.get(url).status_code == 302
+
+
+def test_duplicates_page_lists_name_groups_and_pages_largest_first(
+    lead_client, make_customer, django_assert_max_num_queries
+):
+    for n in range(60):
+        make_customer(name="Twin", email=f"twin{n}@example.com", phone=f"555 1{n:03}")
+        make_customer(name="Twin", email=f"twin{n}@example.org")
+    make_customer(name="Ada", email="ada@example.com", phone="555 9000")
+    make_customer(name="Ada", email="ada2@example.com", phone="5559000")
+    make_customer(name="Ada", email="ada3@example.com", phone="5559000")
+    with django_assert_max_num_queries(8):
+        first = lead_client.get(DUPLICATES)
+    assert first.status_code == 200
+    assert first.text.index("5559000") < first.text.index("twin twin0")
+    assert "Same name and email name" in first.text
+    assert 'href="?page=2"' in first.text
+    second = lead_client.get(DUPLICATES, {"page": "2"})
+    assert second.text.count("Compare and merge") == 11
+    assert lead_client.get(DUPLICATES, {"page": "x'%"}).status_code == 200

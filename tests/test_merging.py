@@ -83,14 +83,18 @@ def test_undo_refuses_after_a_later_edit_unless_forced(pair, make_ticket):
     assert Customer.objects.get(pk=keep.pk).name == "Ada Lovelace"
 
 
-@pytest.mark.parametrize("case", ["itself", "archived", "merged", "missing"])
+@pytest.mark.parametrize(
+    "case", ["itself", "archived", "merged", "into merged", "missing"]
+)
 def test_bad_merges_are_refused_and_change_nothing(pair, make_customer, case):
     keep, other = pair
     if case == "archived":
         keep.archive()
-    if case == "merged":
+    if case in ("merged", "into merged"):
         third = make_customer()
         merge_customers(survivor_id=third.pk, other_ids=[other.pk])
+    if case == "into merged":  # the survivor chosen is a merged record
+        keep, other = other, keep
     before = snapshot()
     ids = {"itself": [keep.pk], "missing": [999_999]}.get(case, [other.pk])
     with pytest.raises(MergeRefused):

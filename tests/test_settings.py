@@ -34,19 +34,10 @@ def test_requests_are_not_wrapped_in_one_transaction():
 
 
 def _settings_under(env: dict[str, str]) -> str:
-    code = (
-        "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'customer_flow.settings';"
-        "from django.conf import settings; d = settings.DATABASES['default'];"
-        "print(d['ENGINE'], d['NAME'])"
+    """The default database's engine and name, as ``_settings_value`` reads them."""
+    return _settings_value(
+        "DATABASES['default']['ENGINE'], settings.DATABASES['default']['NAME']", env
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={"PATH": "/usr/bin:/bin", **env},
-        capture_output=True,
-        text=True,
-        cwd=settings.BASE_DIR,
-    )
-    return result.stdout.strip() or result.stderr
 
 
 def test_database_url_selects_postgresql_or_another_sqlite_file():
@@ -67,7 +58,8 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
 
 
 def _settings_value(name: str, env: dict[str, str]) -> str:
-    """One setting as a fresh process with only ``env`` reads it."""
+    """``settings.<name>`` as a fresh process with only ``env`` reads it (its
+    error when the settings refuse ``env``)."""
     code = (
         "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'customer_flow.settings';"
         f"from django.conf import settings; print(settings.{name})"

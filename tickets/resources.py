@@ -50,4 +50,4 @@ class TicketTypeResource(resources.ModelResource):
         report = import_ticket_types(
             dataset.raw, dry_run=dry_run, user=kwargs.get("user")
         )
-        return report_to_result(report, ["Key", "Name"], [])
+        return report_to_result(report, ["Key", "Name"])

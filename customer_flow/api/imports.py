@@ -5,7 +5,6 @@ under the same permission (``customers.import_customer``)."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django.conf import settings
@@ -31,7 +30,9 @@ from customer_flow.api.permissions import caller
 from customer_flow.api.uploads import RawUploadTooLarge, raw_upload
 from customer_flow.body_limits import UploadPolicy, upload_too_large
 from customers import import_jobs, importing
+from customers.column_mapping import batch_map_columns
 from customers.forms import ImportUploadForm
+from customers.import_views import rejected_rows_download
 from customers.models import ImportBatch, ImportBatchRow
 
 PERMISSION = "customers.import_customer"
@@ -105,22 +106,30 @@ class BatchRowSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+ENCODINGS = ["", "cp1252", "latin-1", "mac-roman"]
+COLUMNS_HELP = (
+    "For a file from another system: which of its columns holds each field, as "
+    'for import_customers --columns: "ID=Customer ID,Name=Full name,'
+    'Email=E-mail address,Phone=Telephone" (leave out ID= when it has none).'
+)
+
+
 class UploadSerializer(serializers.Serializer):
     """multipart/form-data; or the file as the raw body (``text/csv``) with the
     options in the query string."""
 
     file = serializers.FileField()
     mode = serializers.ChoiceField(ImportBatch.Mode.choices, required=False)
-    encoding = serializers.ChoiceField(
-        ["", "cp1252", "latin-1", "mac-roman"], required=False
-    )
-
-
-ENCODINGS = ["", "cp1252", "latin-1", "mac-roman"]
+    encoding = serializers.ChoiceField(ENCODINGS, required=False)
+    columns = serializers.CharField(required=False, help_text=COLUMNS_HELP)
 
 
 class CheckAgainSerializer(serializers.Serializer):
     encoding = serializers.ChoiceField(ENCODINGS, required=False)
+
+
+class ColumnsSerializer(serializers.Serializer):
+    columns = serializers.CharField(help_text=COLUMNS_HELP)
 
 
 class ApplySerializer(serializers.Serializer):
@@ -146,6 +155,8 @@ class RawBinaryParser(FileUploadParser):
     media_type = "application/octet-stream"
 
 
+UPLOAD_OPTIONS = ("mode", "encoding", "columns")
+COLUMNS_EXAMPLE = '"ID=Customer ID,Name=Full name,Email=E-mail address"'
 KIND = OpenApiParameter("kind", str, enum=ImportBatchRow.Kind.values)
 REFUSED = {400: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT}
 
@@ -159,6 +170,7 @@ REFUSED = {400: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT}
         parameters=[
             OpenApiParameter("mode", str, enum=ImportBatch.Mode.values),
             OpenApiParameter("encoding", str),
+            OpenApiParameter("columns", str, description=COLUMNS_HELP),
             OpenApiParameter("file_name", str),
         ],
         responses={
@@ -184,17 +196,8 @@ class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
         RawBinaryParser,
     ]
     permissions = dict.fromkeys(
-        [
-            "list",
-            "retrieve",
-            "create",
-            "rows",
-            "apply",
-            "check_again",
-            "discard",
-            "undo",
-            "rejected",
-        ],
+        ["list", "retrieve", "create", "rows", "apply", "check_again"]
+        + ["map_columns", "discard", "undo", "rejected"],
         PERMISSION,
     )
     orderings = {"-created_at": ("-created_at", "-id")}
@@ -216,6 +219,7 @@ class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
                 status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             )
         cleaned = validated(form)
+        columns = _columns(options["columns"]) if options.get("columns") else None
         upload = cleaned["file"]
         # The web upload's own service: the file is kept and a worker checks it.
         batch = import_jobs.start_preview(
@@ -224,6 +228,7 @@ class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
             skip_invalid=cleaned["mode"] == ImportBatch.Mode.SKIP_INVALID,
             file_name=upload.name,
             encoding=cleaned["encoding"],
+            columns=columns,
         )
         return accepted(request, batch, f"{request.path}{batch.pk}/")
 
@@ -233,13 +238,13 @@ class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
         """The form's fields and files, from multipart or from a raw body."""
         content_type = request.content_type.split(";")[0].strip().lower()
         if content_type == "multipart/form-data":
-            fields = {k: request.data.get(k) for k in ("mode", "encoding")}
+            fields = {k: request.data.get(k) for k in UPLOAD_OPTIONS}
             options = {k: v for k, v in fields.items() if isinstance(v, str)}
             options.setdefault("mode", ImportBatch.Mode.ALL_OR_NOTHING)
             file = request.FILES.get("file")
             return options, ({"file": file} if file is not None else {})
         query = request.query_params
-        options = {k: query[k] for k in ("mode", "encoding") if k in query}
+        options = {k: query[k] for k in UPLOAD_OPTIONS if k in query}
         options.setdefault("mode", ImportBatch.Mode.ALL_OR_NOTHING)
         name = query.get("file_name") or "id.csv"
         file = raw_upload(request._request, limit=limit, name=name)
@@ -292,6 +297,22 @@ class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
             import_jobs.check_again(batch, encoding=encoding)
         return accepted(request, batch, batch_url(request, batch))
 
+    @extend_schema(
+        request=ColumnsSerializer, responses={202: BatchSerializer, **REFUSED}
+    )
+    @action(detail=True, methods=["post"], url_path="columns")
+    def map_columns(self, request: Request, pk: int) -> Response:
+        """Map the columns of an upload refused for its header, remember the
+        mapping for files with the same headers, and check it again."""
+        batch = self.get_object()
+        data = request.data if isinstance(request.data, dict) else {}
+        columns = _columns(data.get("columns"))
+        try:
+            batch_map_columns(batch=batch, columns=columns, user=caller(request))
+        except ValueError as error:
+            raise ValidationError({"columns": [str(error)]}) from None
+        return accepted(request, batch, batch_url(request, batch))
+
     @extend_schema(request=None, responses={200: BatchSerializer, **REFUSED})
     @action(detail=True, methods=["post"])
     def discard(self, request: Request, pk: int) -> Response:
@@ -325,15 +346,7 @@ class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"], url_path="rejected")
     def rejected(self, request: Request, pk: int) -> HttpResponse:
         """The invalid rows as CSV: the original columns plus line and error."""
-        batch = self.get_object()
-        text = io.StringIO()
-        importing.write_batch_rejected_rows(batch, text)
-        response = HttpResponse(
-            text.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8"
-        )
-        name = f"rejected-rows-import-{batch.pk}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return rejected_rows_download(self.get_object())
 
 
 def batch_url(request: Request, batch: ImportBatch) -> str:
@@ -347,6 +360,18 @@ def accepted(request: Request, batch: ImportBatch, url: str) -> Response:
     response = Response(BatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
     response["Location"] = url
     return response
+
+
+def _columns(text: Any) -> dict[str, str]:
+    """The ``columns`` option, read as the command reads ``--columns``."""
+    from customers.importing.intake import parse_columns  # loads pyarrow
+
+    try:
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(f"Send the mapping as text, e.g. {COLUMNS_EXAMPLE}.")
+        return parse_columns(text)
+    except ValueError as error:
+        raise ValidationError({"columns": [str(error)]}) from None
 
 
 def _flag(request: Request, name: str) -> bool:

@@ -9,6 +9,8 @@ file full of NUL bytes). Nothing is guessed, so nothing is garbled.
 from __future__ import annotations
 
 import codecs
+import itertools
+from collections.abc import Iterable, Iterator
 
 from customer_flow.lib.row_errors import FileRefused
 
@@ -41,6 +43,86 @@ def decode(data: bytes, encoding: str | None = None) -> memoryview:
         bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
         return _check_utf8(memoryview(data)[len(bom) :])
     return _transcode(data, name)
+
+
+def decode_blocks(
+    blocks: Iterable[bytes], encoding: str | None = None
+) -> Iterator[bytes]:
+    """``decode`` a file given as blocks cut anywhere: UTF-8 bytes without a BOM,
+    also cut anywhere, with the same refusals; only a block at a time is held.
+
+    UTF-8 is checked and passed through; other encodings are transcoded by an
+    incremental decoder (a UTF-16 character may straddle two blocks).
+    """
+    source = iter(blocks)
+    head = next(source, b"")
+    while len(head) < 4 and (more := next(source, None)) is not None:
+        head += more  # enough for a byte-order mark
+    _refuse_binary(head, encoding)
+    name, bom = _codec(head, encoding)
+    rest = itertools.chain([head[bom:]], source)
+    if name == "utf-8":
+        yield from _checked_utf8(rest)
+    else:
+        yield from _transcoded(rest, name)
+
+
+def _codec(head: bytes, encoding: str | None) -> tuple[str, int]:
+    """The codec of a file starting with ``head``, and its BOM's length."""
+    if encoding is None:
+        for bom, name in _BOMS:
+            if head.startswith(bom):
+                return name, len(bom)
+        return "utf-8", 0
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise FileRefused(f"Unknown encoding {encoding!r}.") from None
+    if name in ("utf-8", "utf-8-sig"):
+        bom = codecs.BOM_UTF8
+        return "utf-8", len(bom) if head.startswith(bom) else 0
+    return name, 0
+
+
+def _checked_utf8(blocks: Iterable[bytes]) -> Iterator[bytes]:
+    carry, lines = b"", 0  # an incomplete last character; line feeds so far
+    for block in itertools.chain(blocks, [None]):
+        final = block is None
+        data = carry + (block or b"")
+        try:
+            _text, used = codecs.utf_8_decode(data, "strict", final)
+        except UnicodeDecodeError as error:
+            line = lines + data[: error.start].count(b"\n") + 1
+            raise FileRefused(
+                f"This file is not UTF-8: byte 0x{data[error.start]:02X} cannot be "
+                f"read; {_encoding_hint(data)}.",
+                line=line,
+            ) from None
+        if used:
+            lines += data.count(b"\n", 0, used)
+            yield data[:used]
+        carry = data[used:]
+
+
+def _transcoded(blocks: Iterable[bytes], name: str) -> Iterator[bytes]:
+    decoder = codecs.getincrementaldecoder(name)("strict")
+    lines, position, first = 0, 0, True
+    for block in itertools.chain(blocks, [None]):
+        try:
+            text = decoder.decode(block or b"", final=block is None)
+        except UnicodeDecodeError as error:
+            before = (block or b"")[: error.start].decode(name, "replace")
+            raise FileRefused(
+                f"This file is not valid {name}: the bytes at position "
+                f"{position + error.start} cannot be read; check the encoding.",
+                line=lines + before.count("\n") + 1,
+            ) from None
+        if first and text:
+            text, first = text.removeprefix("\ufeff"), False
+        lines += text.count("\n")
+        position += len(block or b"")
+        if text:
+            yield text.encode("utf-8")
 
 
 def _check_utf8(view: memoryview) -> memoryview:

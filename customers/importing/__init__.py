@@ -9,6 +9,7 @@ what ``writing`` may use, and neither imports the other)::
     columns      the file's header, the plan's column layout
     intake       files from other systems: empty rows dropped, columns mapped
     rules        every value cleaned by the shared rules; unique in the file
+    staging      the checked rows in temporary tables on disk, for the SQL steps
     matching     rows matched to customers: the plan
     id_range     rows without ID that no free ID is left for
     writing      the plan written, with history rows, in one transaction
@@ -35,6 +36,7 @@ ORDER = [
     "columns",
     "intake",
     "rules",
+    "staging",
     "matching",
     "id_range",
     "writing",
@@ -58,7 +60,7 @@ _PUBLIC = {
     "csv_reading": ["CsvTable", "read_csv"],
     "columns": ["COLUMNS", "map_header"],
     "rules": ["FAST_PATTERNS", "clean_cell", "fast_check", "validate_rows"],
-    "matching": ["load_snapshot", "plan_changes"],
+    "matching": ["plan_changes"],
     "writing": ["ConcurrentChange", "write_plan"],
     "reverting": [
         "Conflict",
@@ -103,7 +105,7 @@ if TYPE_CHECKING:  # the same names, for type checkers
     )
     from customers.importing.columns import COLUMNS, map_header  # noqa: F401
     from customers.importing.csv_reading import CsvTable, read_csv  # noqa: F401
-    from customers.importing.matching import load_snapshot, plan_changes  # noqa: F401
+    from customers.importing.matching import plan_changes  # noqa: F401
     from customers.importing.pipeline import (  # noqa: F401
         apply_preview,
         check_file,

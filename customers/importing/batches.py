@@ -25,6 +25,7 @@ from customers.importing.report import (
     duplicate_message,
     no_progress,
 )
+from customers.importing.staging import new_plan_table
 from customers.importing.writing import ConcurrentChange, write_plan
 from customers.models import BatchRefused, ImportBatch
 
@@ -90,10 +91,11 @@ def record_batch(
     try:
         save_rows(
             batch,
-            planned=plan.rows,
-            unchanged=plan.unchanged if list_unchanged else None,
+            plan=plan,
+            list_unchanged=list_unchanged,
             rejected=report.rejected,
             errors=report.errors,
+            progress=lambda done: progress("recording", done, total),
         )
     except BaseException:
         if made:
@@ -106,13 +108,19 @@ def record_batch(
 
 def load_plan(batch: ImportBatch) -> Plan:
     """The plan of a previewed batch, rebuilt from its stored rows."""
-    rows = planned_rows(batch)
-    if rows.num_rows != batch.created + batch.updated:
+    table = new_plan_table()
+    if planned_rows(batch, table) != batch.created + batch.updated:
         raise BatchRefused(
             "This preview is incomplete (it was interrupted while being saved); "
             "upload the file again."
         )
-    return Plan(rows, list(batch.parked), batch.max_file_id, updated=batch.updated)
+    return Plan(
+        table,
+        list(batch.parked),
+        batch.max_file_id,
+        created=batch.created,
+        updated=batch.updated,
+    )
 
 
 def apply_batch(

@@ -1,27 +1,39 @@
-"""Read a CSV file's bytes into text columns, keeping each row's physical line.
+"""Read a CSV file's bytes into text columns, a chunk of records at a time,
+keeping each row's physical line.
 
 Three steps, each testable on its own:
 
-1. ``decode`` (``customer_flow.lib.decoding``) turns the bytes into UTF-8, or
-   refuses, with the failing line and a hint, a file that does not decode.
-2. ``scan_records`` finds, with numpy over the bytes, where every record starts,
-   its physical line, its number of fields, and quoting mistakes: an unterminated
-   quote or text after a closing quote. Line numbers stay physical even when a
-   quoted value contains line breaks.
-3. ``read_csv`` hands the bytes to pyarrow's multi-threaded CSV reader, which turns
-   the well-formed records into string columns (every value stays text: ``NA``
-   and ``0123`` survive), and reports records with the wrong number of fields.
+1. ``decode_blocks`` (``customer_flow.lib.decoding``) turns the bytes, a block at
+   a time, into UTF-8, or refuses, with the failing line and a hint, a file that
+   does not decode.
+2. ``read_chunks`` cuts the text after the last line break outside quotes of
+   about ``CHUNK_BYTES`` (``complete_records``), and ``scan_records`` finds, with
+   numpy over the chunk, where every record starts, its physical line (counted
+   on from the chunks before), its number of fields, and quoting mistakes: an
+   unterminated quote or text after a closing quote. Line numbers stay physical
+   even when a quoted value contains line breaks.
+3. pyarrow's CSV reader turns each chunk's well-formed records into string
+   columns (every value stays text: ``NA`` and ``0123`` survive), and records
+   with the wrong number of fields are reported.
 
-pyarrow rather than pandas' C reader: on one million rows it parses in 0.12 s
-instead of 1.1 s and holds strings in compact buffers instead of Python objects
-(pandas needed 390 MB of memory for the same file), see the benchmark.
+So only a chunk of the file is ever in memory (``read_csv`` reads a whole file
+as one chunk, for small files and tests). pyarrow rather than pandas' C reader:
+on one million rows it parses in 0.12 s instead of 1.1 s and holds strings in
+compact buffers instead of Python objects (pandas needed 390 MB for the same
+file), see docs/benchmarks.md. The chunks stay pyarrow tables rather than
+DataFrames with ``pd.ArrowDtype`` columns: such a DataFrame would wrap these
+very arrays, and every step after this one (the fast check's RE2 patterns, the
+search keys, the staging writer) takes Arrow arrays, so pandas would add a
+conversion at each step and no step would use it.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,7 +41,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from django.utils.translation import ngettext
 
-from customer_flow.lib.decoding import decode
+from customer_flow.lib.decoding import decode_blocks
 from customer_flow.lib.excel_csv import sep_line
 from customer_flow.lib.row_errors import FileRefused, RowError
 
@@ -37,6 +49,7 @@ QUOTE, LF, CR = ord('"'), ord("\n"), ord("\r")
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 _SCAN_CHUNK = 8 << 20
+CHUNK_BYTES = 4 << 20  # a chunk of records read, checked and staged at a time
 # A header names columns: a longer header line is not the header of an id.csv (and
 # Python's csv module refuses cells over 131,072 characters).
 MAX_HEADER_BYTES = 65_536
@@ -51,6 +64,7 @@ class Records:
     opens: np.ndarray  # positions of the quotes opening quoted values
     closes: np.ndarray  # ... and of those closing them
     stray: np.ndarray  # closing quotes followed by more text
+    breaks: int = 0  # line breaks in the data
 
 
 def _positions(buf: np.ndarray, byte: int) -> np.ndarray:
@@ -153,7 +167,7 @@ def scan_records(data: memoryview | bytes, delimiter: str) -> Records:
     # as the reader skips them.
     starts = starts[content_end > starts]
     lines = np.searchsorted(breaks, starts) + 1
-    return Records(starts, lines, opens, closes, stray)
+    return Records(starts, lines, opens, closes, stray, len(breaks))
 
 
 def count_fields(
@@ -209,65 +223,161 @@ class CsvTable:
 def read_csv(
     data: bytes, *, encoding: str | None = None, delimiter: str | None = None
 ) -> CsvTable:
-    """Decode and split a CSV file, or raise ``FileRefused``."""
-    utf8 = decode(data, encoding)
-    sep_bytes, declared = sep_line(utf8)  # Excel's "sep=;" names the delimiter
+    """Decode and split a whole CSV file at once, or raise ``FileRefused``."""
+    chunks = read_chunks(
+        [data], encoding=encoding, delimiter=delimiter, chunk_bytes=len(data) + 1
+    )
+    return next(chunks)
+
+
+def read_chunks(
+    blocks: Iterable[bytes],
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    chunk_bytes: int | None = None,
+) -> Iterator[CsvTable]:
+    """Decode and split a CSV file given as blocks of bytes, about
+    ``chunk_bytes`` of records at a time, or raise ``FileRefused``.
+
+    Each table holds whole records (a chunk is cut after a line break outside
+    quotes) with their physical lines in the file; the first one also has the
+    header, and a file without any gives one empty table. A record longer than
+    ``chunk_bytes`` makes its chunk longer; so does a file whose lines end with
+    a lone CR (old Mac files: one chunk).
+    """
+    chunk_bytes = chunk_bytes or CHUNK_BYTES
+    text = decode_blocks(blocks, encoding)
+    head = b""
+    while len(head) < 65536 and (block := next(text, None)) is not None:
+        head += block
+    sep_bytes, declared = sep_line(head)  # Excel's "sep=;" names the delimiter
     if sep_bytes:
-        utf8, delimiter = utf8[sep_bytes:], delimiter or declared
-    if not bytes(utf8[:65536]).strip() and not bytes(utf8).strip():
-        return CsvTable([], pa.table({}), np.empty(0, np.int64), ",")
+        head, delimiter = head[sep_bytes:], delimiter or declared
     if delimiter is None:
-        text = bytes(utf8[:65536]).decode("utf-8", "replace").lstrip("\r\n")
-        delimiter = detect_delimiter(text.splitlines()[0] if text else "")
-    records = scan_records(utf8, delimiter)
-    records.lines += 1 if sep_bytes else 0
-    header_end = int(records.starts[1]) if len(records.starts) > 1 else len(utf8)
-    _refuse_long_header(header_end - int(records.starts[0]), int(records.lines[0]))
-    header = _split_record(bytes(utf8[records.starts[0] : header_end]), delimiter)
-    width = len(header)
-    lines = records.lines[1:]
-    names = [f"c{i}" for i in range(width)]
-    columns, skipped = _read_columns(utf8[header_end:], names, delimiter)
+        start = head[:65536].decode("utf-8", "replace").lstrip("\r\n")
+        delimiter = detect_delimiter(start.splitlines()[0] if start else "")
+    header: list[str] | None = None
+    offset, header_line = (1 if sep_bytes else 0), 1  # line breaks so far
+    if head.strip():
+        for piece in _pieces(itertools.chain([head], text), chunk_bytes, delimiter):
+            records = scan_records(piece, delimiter)
+            records.lines += offset
+            offset += records.breaks
+            first = 0
+            if header is None:
+                if not len(records.starts):
+                    continue  # blank lines only, so far
+                header, header_line = (
+                    _header(piece, records, delimiter),
+                    int(records.lines[0]),
+                )
+                first = 1
+            table = _table(piece, records, first, header, delimiter)
+            table.header_line = header_line
+            yield table
+    if header is None:
+        yield CsvTable([], pa.table({}), np.empty(0, np.int64), ",")
+
+
+def _pieces(
+    text: Iterable[bytes], chunk_bytes: int, delimiter: str
+) -> Iterator[memoryview]:
+    """The text cut into pieces of whole records of about ``chunk_bytes``."""
+    buffer, want = b"", chunk_bytes
+    for block in itertools.chain(text, [None]):
+        if block is None:
+            if buffer:
+                yield memoryview(buffer)
+            return
+        buffer = buffer + block if buffer else block
+        while len(buffer) >= want:
+            cut = complete_records(buffer, delimiter, want)
+            if not cut:
+                want += chunk_bytes  # a record longer than a chunk
+                continue
+            yield memoryview(buffer)[:cut]
+            buffer, want = buffer[cut:], chunk_bytes
+
+
+def _header(piece: memoryview, records: Records, delimiter: str) -> list[str]:
+    """The first record's cells; a header line too long to be one is refused."""
+    end = int(records.starts[1]) if len(records.starts) > 1 else len(piece)
+    _refuse_long_header(end - int(records.starts[0]), int(records.lines[0]))
+    return _split_record(bytes(piece[records.starts[0] : end]), delimiter)
+
+
+def complete_records(data: bytes, delimiter: str, end: int) -> int:
+    """How many bytes of ``data`` hold complete records: up to its last line
+    feed outside quoted values before ``end`` (0 if none)."""
+    buf = np.frombuffer(data, np.uint8)[:end]
+    quotes = _positions(buf, QUOTE)
+    while (feed := data.rfind(b"\n", 0, end)) >= 0:
+        try:
+            _quoted_spans(
+                buf[: feed + 1],
+                quotes[: np.searchsorted(quotes, feed)],
+                ord(delimiter),
+                np.empty(0, np.int64),
+            )
+        except FileRefused:  # this line feed is inside a quoted value
+            end = feed
+            continue
+        return feed + 1
+    return 0
+
+
+def _table(
+    piece: memoryview,
+    records: Records,
+    first: int,
+    header: list[str],
+    delimiter: str,
+) -> CsvTable:
+    """The rows of a chunk's records from ``first`` on (1: after the header)."""
+    names = [f"c{i}" for i in range(len(header))]
+    lines = records.lines[first:]
+    body_start = int(records.starts[first]) if len(records.starts) > first else 0
+    body = piece[body_start:] if len(records.starts) > first else piece[:0]
+    columns, skipped = _read_columns(body, names, delimiter)
     if not skipped and not len(records.stray):
         if columns.num_rows != len(lines):
             raise _inconsistent()
-        table = CsvTable(header, columns, lines, delimiter)
-    else:
-        table = _with_malformed_records(utf8, records, header, columns, delimiter)
-    table.header_line = int(records.lines[0])
-    return table
+        return CsvTable(header, columns, lines, delimiter)
+    return _with_malformed_records(piece, records, first, header, columns, delimiter)
 
 
 def _with_malformed_records(
     utf8: memoryview,
     records: Records,
+    first: int,
     header: list[str],
     columns: pa.Table,
     delimiter: str,
 ) -> CsvTable:
-    """The table of a file with malformed records: count every record's fields
+    """The table of a chunk with malformed records: count every record's fields
     to know which, and report those."""
     fields, stray = count_fields(utf8, records, delimiter)
-    if 0 in stray:
+    if first and 0 in stray:
         raise FileRefused(
             "The header has text after a closing quote.", line=int(records.lines[0])
         )
     width = len(header)
-    lines = records.lines[1:]
-    body_fields = fields[1:]
+    lines = records.lines[first:]
+    body_fields = fields[first:]
     good = body_fields == width
     if columns.num_rows != int(good.sum()):
         raise _inconsistent()
     table = CsvTable(header, columns, lines[good], delimiter)
     row_of_record = np.cumsum(good) - 1
     for record, column in stray.items():
-        if good[record - 1]:
-            table.stray_quotes[int(row_of_record[record - 1])] = column
+        if record >= first and good[record - first]:
+            table.stray_quotes[int(row_of_record[record - first])] = column
     for index in np.flatnonzero(~good).tolist():
-        start = int(records.starts[index + 1])
+        start = int(records.starts[index + first])
         end = (
-            int(records.starts[index + 2])
-            if index + 2 < len(records.starts)
+            int(records.starts[index + first + 1])
+            if index + first + 1 < len(records.starts)
             else len(utf8)
         )
         count = int(body_fields[index])

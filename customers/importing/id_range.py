@@ -8,6 +8,7 @@ with its line, instead of failing the write.
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Max
 
 from customer_flow.lib.row_errors import RowError
@@ -20,17 +21,23 @@ from customers.models import Customer
 def refuse_id_overflow(plan: Plan) -> list[RowError]:
     """Drop from ``plan`` the rows without ID that would get an ID above the
     largest possible, and say why for each."""
-    without_id = plan.rows.column("id").null_count
-    if not without_id:
-        return []
-    highest = Customer.objects.aggregate(highest=Max("id"))["highest"] or 0
-    highest = max(highest, plan.max_file_id)
-    room = max(validation.MAX_CUSTOMER_ID - highest, 0)
-    if without_id <= room:
-        return []
-    keep = plan.rows.num_rows - without_id + room
-    lines = plan.rows.column("line").slice(keep).to_pylist()
-    plan.rows = plan.rows.slice(0, keep)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {plan.table} WHERE id IS NULL")
+        without_id = cursor.fetchone()[0]
+        if not without_id:
+            return []
+        highest = Customer.objects.aggregate(highest=Max("id"))["highest"] or 0
+        highest = max(highest, plan.max_file_id)
+        room = max(validation.MAX_CUSTOMER_ID - highest, 0)
+        if without_id <= room:
+            return []
+        keep = plan.created + plan.updated - without_id + room
+        cursor.execute(
+            f"SELECT line FROM {plan.table} WHERE pos > %s ORDER BY pos", [keep]
+        )
+        lines = [line for (line,) in cursor.fetchall()]
+        cursor.execute(f"DELETE FROM {plan.table} WHERE pos > %s", [keep])
+    plan.created -= len(lines)  # rows without ID create customers
     message = (
         f"No free ID is left for this row: the highest ID is {highest}, the largest "
         "possible; give the row an unused ID."

@@ -99,7 +99,7 @@ def parse_columns(text: str) -> dict[str, str]:
         key = fields.get(target.strip().lower())
         if not equals or key is None or not cell.strip():
             raise ValueError(
-                f'"{part.strip()}" is not FIELD=HEADER: write e.g. --columns '
+                f'"{part.strip()}" is not FIELD=HEADER: write e.g. '
                 '"ID=Customer ID,Name=Full name,Email=E-mail address,Phone=Telephone" '
                 "(fields: ID, Name, Email, Phone)."
             )
@@ -194,10 +194,11 @@ def _given(header: list[str], line: int, columns: dict[str, str]) -> ColumnChoic
 
 
 def add_empty_ids(table: CsvTable, positions: dict[str, int]) -> None:
-    """A file mapped without an ID column: every row's ID is empty."""
-    if "id" in positions:
+    """A file mapped without an ID column: every row's ID is empty (a column
+    after the file's, added to each chunk)."""
+    positions.setdefault("id", len(table.header))
+    if positions["id"] != table.columns.num_columns:
         return
-    positions["id"] = table.columns.num_columns
     empty = pa.array(np.full(table.num_rows, "", object), pa.string())
     table.columns = table.columns.append_column(f"c{positions['id']}", empty)
 

@@ -1,6 +1,6 @@
 """What an import found and did: the report every caller shows its own way.
 
-No pyarrow here (only under ``TYPE_CHECKING``): the pages that show reports and
+No pyarrow here: the pages that show reports and
 batches import this module without loading it.
 """
 
@@ -9,8 +9,9 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING
+from typing import IO, Any
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -18,9 +19,6 @@ from customer_flow.lib.formulas import neutralise_formula
 from customer_flow.lib.outcomes import Outcome
 from customer_flow.lib.row_errors import RowError
 from customers.models import ImportBatch, ImportBatchRow
-
-if TYPE_CHECKING:
-    import pyarrow as pa
 
 MATCHING_RULE = (
     "Rows are matched to customers by ID: a new ID creates that customer, a known "
@@ -44,23 +42,34 @@ def no_progress(step: str, done: int, total: int) -> None:
 @dataclass
 class Plan:
     """What an import writes: one row per customer to create or update, in ID
-    order, with the values it had before (for a preview or an undo)."""
+    order, with the values it had before (for a preview or an undo). The rows
+    are in a temporary table of the connection (``staging``), not in memory."""
 
-    rows: pa.Table
-    """the columns of ``columns.PLAN_SCHEMA``: kind ("+" create, "~" update), id
-    (null: the next free ID, in row order after every row with an ID), the new
-    values, the expected version of an updated customer and its old values"""
+    table: str
+    """the temporary table of the rows: ``pos`` (the writing order) and the
+    columns of ``columns.PLAN_SCHEMA``: kind ("+" create, "~" update), id (null:
+    the next free ID, in row order after every row with an ID), the new values,
+    the expected version of an updated customer and its old values"""
     park: list[int]
     """customers whose current email another row of the file takes over"""
     max_file_id: int
+    created: int = 0
+    """how many rows create a customer"""
     updated: int = 0
-    """how many rows update a customer (the others create one)"""
-    unchanged: pa.Table | None = None
-    """id and line of each row identical to its customer (kept with a batch)"""
+    """how many rows update a customer"""
+    unchanged_from: str | None = None
+    """the check's match table, whose identical rows a preview lists"""
 
-    @property
-    def created(self) -> int:
-        return self.rows.num_rows - self.updated
+    def head(self, count: int) -> list[dict[str, Any]]:
+        """The first ``count`` rows, as dicts (a preview's first changes)."""
+        names = ["kind", "id", "name", "email", "phone", "version", "line"]
+        names += ["old_name", "old_email", "old_phone"]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {', '.join(names)} FROM {self.table} ORDER BY pos LIMIT %s",
+                [count],
+            )
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 @dataclass

@@ -5,13 +5,19 @@ check passes only values that are certainly valid and already clean (a strict
 subset of what ``customers.validation`` accepts, proven by a property test); every
 other value goes through the ``validation.clean_*`` function, which decides and
 words the message, exactly as for the web form and the admin.
+
+An import validates a chunk of rows at a time (``validate_chunk``); what needs
+the whole file (unique IDs and emails, phones that lost their leading zero)
+runs afterwards as SQL on the staging table (``staging``), with the messages and
+the ``PhoneShapes`` counts defined here. ``validate_rows`` does all of it on one
+table in memory. (pyarrow compute rather than pandas: see ``csv_reading``.)
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -117,11 +123,61 @@ class Validated:
     errors: list[RowError]
 
 
+@dataclass
+class PhoneShapes:
+    """What the lost-zero check needs to know of a file's phones, added up
+    chunk by chunk (see ``refuse_lost_zeros``)."""
+
+    national: int = 0  # phones written nationally: 0...
+    present: int = 0  # phones given
+    lengths: set[int] = field(default_factory=set)  # digits of the national ones
+
+    def add(self, phones: pa.Array) -> pa.Array:
+        """Count a chunk's phones; return each one's digits when it is only
+        digits with no 0 or + in front (null otherwise)."""
+        filled = pc.fill_null(phones, "")
+        national = pc.starts_with(filled, "0")
+        self.national += pc.sum(national).as_py() or 0
+        self.present += pc.sum(pc.not_equal(filled, "")).as_py() or 0
+        digits = pc.utf8_length(pc.replace_substring_regex(filled, "[^0-9]", ""))
+        self.lengths |= set(pc.unique(pc.filter(digits, national)).to_pylist())
+        bare = pc.match_substring_regex(filled, r"^[1-9][0-9]{5,13}$")
+        return pc.if_else(bare, digits, pa.scalar(None, digits.type))
+
+    @property
+    def lost_zeros_detectable(self) -> bool:
+        """Most phones of the file are written nationally."""
+        return bool(self.national) and self.national * 2 >= self.present
+
+
 def validate_rows(
     table: CsvTable, positions: dict[str, int], progress: Progress = no_progress
 ) -> Validated:
     """Clean every value of the known columns, and check IDs and emails are
-    unique within the file."""
+    unique within the file (a whole file at once; an import checks a chunk at
+    a time with ``validate_chunk`` and the rest on its staging table)."""
+    validated = validate_chunk(table, positions, progress)
+    if "phone" in validated.values:
+        refuse_lost_zeros(
+            validated.values["phone"],
+            validated.lines,
+            validated.invalid,
+            validated.errors,
+        )
+    _refuse_duplicates(
+        validated.values,
+        validated.email_lower,
+        validated.lines,
+        validated.invalid,
+        validated.errors,
+    )
+    return validated
+
+
+def validate_chunk(
+    table: CsvTable, positions: dict[str, int], progress: Progress = no_progress
+) -> Validated:
+    """Clean every value of the known columns of a chunk of rows."""
     count = table.num_rows
     invalid = np.zeros(count, bool)
     errors: list[RowError] = []
@@ -131,8 +187,6 @@ def validate_rows(
             continue
         raw = table.columns.column(positions[key])
         values[key] = _clean_column(key, raw, table.lines, invalid, errors)
-        if key == "phone":
-            refuse_lost_zeros(values[key], table.lines, invalid, errors)
         progress("validating", count * len(values) // len(positions), count)
     for row, column in table.stray_quotes.items():
         invalid[row] = True
@@ -145,9 +199,30 @@ def validate_rows(
                 'doubled ("").',
             )
         )
-    email_lower = lower_emails(values["email"])
-    _refuse_duplicates(values, email_lower, table.lines, invalid, errors)
-    return Validated(table.lines, values, email_lower, invalid, errors)
+    return Validated(
+        table.lines, values, lower_emails(values["email"]), invalid, errors
+    )
+
+
+def staged_rows(validated: Validated, phones: PhoneShapes) -> pa.Table:
+    """The cleaned rows as the staging table takes them (``staging.FILE_COLUMNS``),
+    their phones counted into ``phones``."""
+    count = len(validated.lines)
+    values = validated.values
+    missing = pa.nulls(count, pa.string())
+    bare = phones.add(values["phone"]) if "phone" in values else missing
+    return pa.table(
+        {
+            "line": pa.array(validated.lines, pa.int64()),
+            "id": values["id"],
+            "name": values["name"],
+            "email": values["email"],
+            "phone": values.get("phone", missing),
+            "email_key": validated.email_lower,
+            "bad": pa.array(validated.invalid.astype(np.int64)),
+            "bare_digits": pc.cast(bare, pa.int64()),
+        }
+    )
 
 
 def _clean_column(

@@ -6,7 +6,6 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pyarrow as pa
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
@@ -17,6 +16,7 @@ from customer_flow.lib.history_rows import insert_history_rows
 from customer_flow.lib.users import recorded_user
 from customers.importing.columns import COLUMNS, PLAN_SCHEMA, STAGED_COLUMNS
 from customers.importing.report import Plan, Progress, no_progress
+from customers.importing.staging import pos_ranges, use_disk
 from customers.models import Customer, ImportBatch, ImportBatchRow
 from customers.search_keys import KEY_FIELDS, key_columns
 
@@ -50,17 +50,19 @@ def write_plan(
     held for as short a time as the database needs. A process killed at any
     point leaves the customers as they were.
     """
+    total = plan.created + plan.updated
+    use_disk()
     with connection.cursor() as cursor:
         _create_stage(cursor)
         try:
-            _fill_stage(cursor, plan.rows, progress)
-            progress("writing", 0, plan.rows.num_rows)
+            _fill_stage(cursor, plan, progress)
+            progress("writing", 0, total)
             started = time.perf_counter()
             with transaction.atomic():
                 batch.mark_applied(by=recorded_user(by))
                 _apply_stage(cursor, plan, batch)
                 reset_id_sequences(Customer)
-            progress("writing", plan.rows.num_rows, plan.rows.num_rows)
+            progress("writing", total, total)
             return time.perf_counter() - started
         finally:
             cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
@@ -80,19 +82,25 @@ def _create_stage(cursor: CursorWrapper) -> None:
     cursor.execute(f"CREATE TEMPORARY TABLE {_STAGE} ({', '.join(columns)})")
 
 
-def _fill_stage(cursor: CursorWrapper, rows: pa.Table, progress: Progress) -> None:
-    total = rows.num_rows
-    positions = pa.array(np.arange(1, total + 1), pa.int64())
-    staged = with_search_keys(rows.select(STAGED_COLUMNS)).add_column(
-        0, "pos", positions
-    )
-    insert_rows(
-        _STAGE,
-        staged.column_names,
-        staged,
-        temporary=True,
-        progress=lambda done: progress("staging", done, total),
-    )
+def _fill_stage(cursor: CursorWrapper, plan: Plan, progress: Progress) -> None:
+    """The plan's rows with their search keys, worked out a chunk at a time."""
+    total = plan.created + plan.updated
+    names = ["pos", *STAGED_COLUMNS]
+    types = [pa.int64(), *(PLAN_SCHEMA.field(name).type for name in STAGED_COLUMNS)]
+    progress("staging", 0, total)
+    for after, last in pos_ranges(total):
+        cursor.execute(
+            f"SELECT {', '.join(names)} FROM {plan.table} WHERE pos > %s AND pos <= %s "
+            "ORDER BY pos",
+            [after, last],
+        )
+        columns = list(zip(*cursor.fetchall(), strict=True)) or [()] * len(names)
+        rows = pa.table(
+            [pa.array(c, t) for c, t in zip(columns, types, strict=True)], names=names
+        )
+        staged = with_search_keys(rows)
+        insert_rows(_STAGE, staged.column_names, staged, temporary=True)
+        progress("staging", last, total)
     if connection.vendor == "postgresql":
         cursor.execute(f"ANALYZE {_STAGE}")  # temporary tables get no autovacuum
 
@@ -149,12 +157,13 @@ def _number_rows_without_id(
     cursor: CursorWrapper, plan: Plan, batch: ImportBatch
 ) -> None:
     """Rows without ID come last: number them on from the highest ID."""
-    without_id = plan.rows.column("id").null_count
+    cursor.execute(f"SELECT COUNT(*) FROM {_STAGE} WHERE id IS NULL")
+    without_id = cursor.fetchone()[0]
     if not without_id:
         return
     cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {_customers()}")
     base = max(cursor.fetchone()[0], plan.max_file_id)
-    with_id = plan.rows.num_rows - without_id
+    with_id = plan.created + plan.updated - without_id
     cursor.execute(
         f"UPDATE {_STAGE} SET id = %s + pos - %s WHERE id IS NULL",
         [base, with_id],

@@ -13,6 +13,7 @@ from customers.models.customer import (
     CustomerQuerySet,
     ImportBatchLink,
 )
+from customers.models.derived import CustomerName, DuplicateGroup
 from customers.models.import_batch import (
     STALE_RECORDING,
     BatchRefused,
@@ -29,7 +30,9 @@ __all__ = [
     "ColumnMapping",
     "Customer",
     "CustomerMerge",
+    "CustomerName",
     "CustomerQuerySet",
+    "DuplicateGroup",
     "ImportBatch",
     "ImportBatchLink",
     "ImportBatchQuerySet",

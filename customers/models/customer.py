@@ -44,7 +44,7 @@ class CustomerQuerySet(models.QuerySet["Customer"]):
         query = search.parse(text)
         if query.is_empty:
             return self
-        return self.filter(query.condition())
+        return self.filter(query.condition(self.db))
 
     def duplicates_of(self, customer: Customer) -> CustomerQuerySet:
         """Active customers that look like ``customer``: the same phone digits,
@@ -54,18 +54,6 @@ class CustomerQuerySet(models.QuerySet["Customer"]):
         if len(customer.phone_key) >= 7:
             same |= models.Q(phone_key=customer.phone_key)
         return self.active().filter(same).exclude(pk=customer.pk)
-
-    def duplicate_phone_groups(self, limit: int = 50) -> list[tuple[str, int]]:
-        """Phone digits shared by several active customers, largest group first."""
-        groups = (
-            self.active()
-            .filter(phone_key__gte="0000000")
-            .values("phone_key")
-            .annotate(size=models.Count("id"))
-            .filter(size__gt=1)
-            .order_by("-size", "phone_key")
-        )
-        return [(row["phone_key"], row["size"]) for row in groups[:limit]]
 
     def db_vendor(self) -> str:
         return connections[self.db].vendor

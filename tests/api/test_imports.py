@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from customers.models import Customer, ImportBatch
+from customers.models import ColumnMapping, Customer, ImportBatch
 
 URL = "/api/v1/imports/"
 FILE = (
@@ -140,3 +140,101 @@ def test_a_token_user_may_upload_more_than_an_anonymous_caller(lead_api, setting
         URL, {"file": SimpleUploadedFile("id.csv", big.encode())}, format="multipart"
     )
     assert anonymous.status_code == 413
+
+
+# A contacts export whose headers are not ID, Name, Email (issue 10, section 5).
+OTHER = "Customer ID;Full name;E-mail address;Telephone\n1;Ada;a@x.io;555 0100 200\n"
+COLUMNS = "ID=Customer ID,Name=Full name,Email=E-mail address,Phone=Telephone"
+MAPPED = {
+    "id": "Customer ID",
+    "name": "Full name",
+    "email": "E-mail address",
+    "phone": "Telephone",
+}
+
+
+def test_an_upload_takes_the_commands_columns_mapping(lead_api):
+    created = upload(lead_api, OTHER, columns=COLUMNS)
+    assert created.status_code == 202, created.json()
+    batch = created.json()
+    assert (batch["status"], batch["created"]) == ("previewed", 1)
+    assert ImportBatch.objects.get().columns == MAPPED
+    assert not Customer.objects.exists()
+    lead_api.post(f"{URL}{batch['id']}/apply/", {}, format="json")
+    assert list(Customer.objects.values_list("id", "name", "email")) == [
+        (1, "Ada", "a@x.io")
+    ]
+
+
+def test_a_raw_body_takes_the_mapping_in_the_query_string(lead_api):
+    response = lead_api.generic(
+        "POST", f"{URL}?columns={COLUMNS}", OTHER.encode(), content_type="text/csv"
+    )
+    assert response.status_code == 202, response.json()
+    assert response.json()["status"] == "previewed"
+    assert ImportBatch.objects.get().columns == MAPPED
+
+
+def test_a_bad_mapping_is_a_400_with_the_commands_message_and_keeps_nothing(
+    lead_api,
+):
+    response = upload(lead_api, OTHER, columns="ID=Customer ID,Nme=Full name")
+    assert response.status_code == 400
+    assert response.json() == {
+        "columns": [
+            '"Nme=Full name" is not FIELD=HEADER: write e.g. "ID=Customer ID,'
+            'Name=Full name,Email=E-mail address,Phone=Telephone" (fields: ID, '
+            "Name, Email, Phone)."
+        ]
+    }
+    assert not ImportBatch.objects.exists()
+    assert not Customer.objects.exists()
+
+
+def test_a_file_refused_for_its_header_is_mapped_checked_again_and_remembered(
+    lead_api, lead
+):
+    batch = upload(lead_api, OTHER).json()
+    assert batch["status"] == "refused"
+    assert "Missing columns ID, Name, Email" in batch["failure"]
+    mapped = lead_api.post(
+        f"{URL}{batch['id']}/columns/", {"columns": COLUMNS}, format="json"
+    )
+    assert mapped.status_code == 202, mapped.json()
+    assert (mapped.json()["status"], mapped.json()["created"]) == ("previewed", 1)
+    remembered = ColumnMapping.objects.get()
+    assert (remembered.columns, remembered.saved_by) == (MAPPED, lead)
+    assert not Customer.objects.exists()
+
+    # The next file with these headers needs no mapping.
+    again = upload(lead_api, OTHER.replace("Ada", "Ada L")).json()
+    assert again["status"] == "previewed"
+    # A batch that is not waiting for its columns: 409.
+    late = lead_api.post(
+        f"{URL}{batch['id']}/columns/", {"columns": COLUMNS}, format="json"
+    )
+    assert late.status_code == 409
+    assert late.json() == {
+        "detail": f"Import #{batch['id']} is not waiting for its columns."
+    }
+
+
+def test_a_mapping_naming_a_column_not_in_the_file_is_a_400_and_not_remembered(
+    lead_api, agent_api
+):
+    batch = upload(lead_api, OTHER).json()
+    url = f"{URL}{batch['id']}/columns/"
+    wrong = lead_api.post(url, {"columns": "Name=Full name,Email=Mail"}, format="json")
+    assert wrong.status_code == 400
+    assert wrong.json() == {
+        "columns": [
+            'The column "Mail" given for Email is not in the file (its columns: '
+            "Customer ID, Full name, E-mail address, Telephone)."
+        ]
+    }
+    empty = lead_api.post(url, {}, format="json")
+    assert empty.status_code == 400 and "Send the mapping as text" in str(empty.json())
+    assert agent_api.post(url, {"columns": COLUMNS}, format="json").status_code == 403
+    assert not ColumnMapping.objects.exists()
+    assert ImportBatch.objects.get().status == "refused"
+    assert not Customer.objects.exists()

@@ -118,8 +118,8 @@ def test_apply_does_not_read_the_file_again(ada_and_bob, lead, monkeypatch):
     def no_reading(*args, **kwargs):
         raise AssertionError("the file was parsed a second time")
 
-    monkeypatch.setattr(pipeline, "read_csv", no_reading)
-    monkeypatch.setattr(pipeline, "validate_rows", no_reading)
+    monkeypatch.setattr(pipeline, "read_chunks", no_reading)
+    monkeypatch.setattr(pipeline, "validate_chunk", no_reading)
     batches.apply_batch(batch=batch, user=lead)
     assert Customer.objects.count() == 4
 

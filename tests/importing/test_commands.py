@@ -184,6 +184,15 @@ def test_import_command_writes_the_rejected_rows_report(db, tmp_path):
     )
 
 
+def test_a_report_path_that_cannot_be_written_is_a_message_not_a_traceback(
+    db, id_csv, tmp_path
+):
+    report = tmp_path / "missing" / "rejected.csv"
+    with pytest.raises(CommandError, match=f"Cannot write {report}: No such file"):
+        call("import_customers", str(id_csv), "--dry-run", "--report", str(report))
+    assert not Customer.objects.exists()
+
+
 def test_import_command_reads_other_encodings_and_delimiters(db, tmp_path):
     path = tmp_path / "id.csv"
     path.write_bytes("ID;Name;Email\n1;Zoë;z@x.io\n".encode("cp1252"))

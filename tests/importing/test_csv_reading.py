@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from customer_flow.lib.row_errors import FileRefused
-from customers.importing.csv_reading import detect_delimiter, read_csv
+from customers.importing.csv_reading import detect_delimiter, read_chunks, read_csv
 
 
 def rows_of(data: bytes, **options) -> list[tuple[int, list[str]]]:
@@ -178,3 +178,57 @@ def test_reader_matches_python_csv_and_its_line_numbers(
     assert got == expected
     assert table.lines.tolist() == physical
     assert not table.errors and not table.stray_quotes
+
+
+def test_a_file_read_in_small_chunks_gives_the_same_rows_lines_and_errors():
+    data = (
+        b'ID,Name\r\n1,"two\nlines"\r\n\r\n2,"a ""quoted""\r\nvalue"\r\n'
+        b'3,x,extra\r\n4,"stray"x\r\n'
+        + b"".join(b"%d,n%d\r\n" % (i, i) for i in range(5, 40))
+        + b'40,"last\nline"'
+    )
+    whole = read_csv(data)
+    chunks = list(
+        read_chunks([data[i : i + 7] for i in range(0, len(data), 7)], chunk_bytes=16)
+    )
+    assert len(chunks) > 5
+    assert all(chunk.header == ["ID", "Name"] for chunk in chunks)
+    lines = [line for chunk in chunks for line in chunk.lines.tolist()]
+    values = [row for chunk in chunks for row in chunk.columns.to_pylist()]
+    assert lines == whole.lines.tolist()
+    assert values == whole.columns.to_pylist()
+    assert [e for chunk in chunks for e in chunk.errors] == whole.errors
+    assert [m for chunk in chunks for m in chunk.malformed] == whole.malformed
+    strays = [
+        (int(c.lines[r]), col) for c in chunks for r, col in c.stray_quotes.items()
+    ]
+    assert strays == [(int(whole.lines[r]), c) for r, c in whole.stray_quotes.items()]
+    assert lines[-1] == 44
+
+
+def test_a_multibyte_character_cut_between_blocks_is_read_whole():
+    data = "ID,Name\n1,Jürgen Müller\n2,Zoë\n".encode()
+    blocks = [data[i : i + 1] for i in range(len(data))]
+    rows = [
+        row
+        for chunk in read_chunks(blocks, chunk_bytes=4)
+        for row in chunk.columns.to_pylist()
+    ]
+    assert rows == [{"c0": "1", "c1": "Jürgen Müller"}, {"c0": "2", "c1": "Zoë"}]
+    utf16 = "ID,Name\n1,Zoë\n".encode("utf-16")
+    blocks = [utf16[i : i + 3] for i in range(0, len(utf16), 3)]
+    rows = [
+        row
+        for chunk in read_chunks(blocks, chunk_bytes=4)
+        for row in chunk.columns.to_pylist()
+    ]
+    assert rows == [{"c0": "1", "c1": "Zoë"}]
+
+
+def test_bad_utf8_in_a_later_block_names_its_line():
+    data = b"ID,Name\n" + b"1,a\n" * 1000 + b"2,caf\xe9\n"
+    blocks = [data[i : i + 100] for i in range(0, len(data), 100)]
+    with pytest.raises(FileRefused) as refused:
+        list(read_chunks(blocks, chunk_bytes=50))
+    assert refused.value.error.line == 1002
+    assert "byte 0xE9" in str(refused.value.error)

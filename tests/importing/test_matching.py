@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
-from customers.importing import matching
 from customers.models import Customer, ImportBatch
 from tests.importing import HEADER, messages, run, state
 
@@ -108,28 +105,3 @@ def test_a_customer_matched_by_id_and_by_email_in_one_file_is_refused(
         "line 3, column Email: This row matches customer 1 by its email, and so "
         "does line 2.",
     ]
-
-
-def test_the_customers_are_read_on_the_calling_thread(make_customer, monkeypatch):
-    # Arrow's own threads must never run Python code nor hold Python objects:
-    # when its I/O thread read the customers through a Python file object, a
-    # process that ended right after a dry run could abort ("terminate called
-    # without an active exception", exit 134).
-    for customer_id in (1, 2, 3):
-        make_customer(id=customer_id, email=f"c{customer_id}@example.com")
-    threads = set()
-    chunks = matching._snapshot_csv
-
-    def recorded():
-        iterator = chunks()
-        while True:  # every step, the last one (no more rows) too
-            threads.add(threading.get_ident())
-            chunk = next(iterator, None)
-            if chunk is None:
-                return
-            yield chunk
-
-    monkeypatch.setattr(matching, "_snapshot_csv", recorded)
-    snapshot = matching.load_snapshot()
-    assert snapshot.column("id").to_pylist() == [1, 2, 3]
-    assert threads == {threading.get_ident()}

@@ -189,6 +189,51 @@ def test_one_bad_row_deep_in_a_large_file_refuses_it_all(db):
     assert report.summary() == "19999 created, 0 updated, 0 unchanged, 1 invalid"
 
 
+def test_a_file_read_in_many_chunks_names_duplicates_far_apart_on_both_lines(
+    make_customer, monkeypatch, tmp_path
+):
+    from customers.importing import csv_reading
+
+    monkeypatch.setattr(csv_reading, "CHUNK_BYTES", 200)  # about five rows a chunk
+    make_customer(id=5000, name="Taken", email="taken@x.io")
+    rows = [f"{i},Customer {i},c{i}@example.com,0555 {i:06d}" for i in range(1, 301)]
+    rows[9] = "10,Customer 10,SAME@example.com,0555 000010"
+    rows[289] = "290,Customer 290,same@example.com,0555 000290"
+    rows[199] = "2,Customer 200,c200@example.com,0555 000200"
+    rows[149] = "150,Customer 150,taken@x.io,0555 000150"
+    rows[99] = "100,Customer 100,c100@example.com,555000100"
+    report = run(HEADER + "\n".join(rows) + "\n", skip_invalid=True)
+    assert messages(report) == [
+        "line 3, column ID: The ID 2 is also on line 201.",
+        "line 11, column Email: The email SAME@example.com is also on line 291 "
+        "(emails must be unique ignoring case).",
+        "line 101, column Phone: " + validation_lost_zero("555000100"),
+        "line 151, column Email: "
+        + validation.EMAIL_TAKEN % {"id": 5000}
+        + ' ("taken@x.io")',
+        "line 201, column ID: The ID 2 is also on line 3.",
+        "line 291, column Email: The email same@example.com is also on line 11 "
+        "(emails must be unique ignoring case).",
+    ]
+    assert report.summary() == "294 created, 0 updated, 0 unchanged, 6 invalid"
+    assert [line for line, _cells, _reasons in report.rejected] == [
+        3,
+        11,
+        101,
+        151,
+        201,
+        291,
+    ]
+    assert report.rejected[0][1] == ["2", "Customer 2", "c2@example.com", "0555 000002"]
+    assert Customer.objects.count() == 295
+
+
+def validation_lost_zero(phone: str) -> str:
+    from customers.importing.rules import LOST_ZERO
+
+    return f'{LOST_ZERO} ("{phone}")'
+
+
 def test_header_only_file_imports_nothing_with_a_warning(db):
     report = run(HEADER)
     assert report.summary() == "0 created, 0 updated, 0 unchanged, 0 invalid"

@@ -51,6 +51,7 @@ def test_the_same_bad_value_gets_the_forms_message(db):
         form.errors["email"][0],
         form.errors["phone"][0],
     ]
+    assert state() == ([], 0, 0)
 
 
 # Fast path and scalar path agree -------------------------------------------------

@@ -154,6 +154,7 @@ def test_one_error_is_one_error(db):
     assert report.exit_message() == "File refused: 1 error; nothing was written."
     assert report.error_lines(0) == ["… and 1 more error."]
     assert report.invalid == 1
+    assert types() == []
 
 
 def test_names_are_compared_and_stored_composed(make_ticket_type):

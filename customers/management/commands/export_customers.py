@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from typing import Any, TextIO, cast
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from customer_flow.lib.command_files import open_output, to_stdout
-from customer_flow.lib.progress import TerminalProgress
-from customers.exporting import WRITERS, export_format
-from customers.models import Customer
+from customers.commands import export_file
+from customers.exporting import WRITERS
 
 
 class Command(BaseCommand):
@@ -33,25 +31,4 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, path: str | None, **options: Any) -> None:
-        fmt = export_format(path, options["format"])
-        customers = Customer.objects.all()
-        if not options["include_archived"]:
-            customers = customers.active()
-        # With the data on standard output, messages go to standard error.
-        messages = self.stderr if to_stdout(path) else self.stdout
-        bar = TerminalProgress(
-            cast(TextIO, messages._out), verbosity=options["verbosity"]
-        )
-        total = customers.count() if bar.enabled else 0
-        with bar, open_output(self, path, binary=fmt == "xlsx") as file:
-            try:
-                count = WRITERS[fmt](
-                    customers, file, progress=lambda s, done, _: bar(s, done, total)
-                )
-            except ValueError as error:
-                raise CommandError(str(error)) from None
-        if options["verbosity"]:
-            where = "standard output" if to_stdout(path) else path
-            messages.write(
-                f"Exported {count} customers to {where} as {fmt}.", self.style.SUCCESS
-            )
+        export_file(self, path, options)

@@ -1,18 +1,12 @@
 from __future__ import annotations
 
-import os
-from typing import Any, TextIO, cast
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from customer_flow.lib.command_files import open_input
-from customer_flow.lib.command_reports import show_report
-from customer_flow.lib.command_users import add_user_argument, user_from
-from customer_flow.lib.progress import TerminalProgress
-from customers.importing import MATCHING_RULE, import_customers, write_rejected_rows
-from customers.importing.intake import parse_columns
-
-DELIMITERS = {",": ",", ";": ";", "tab": "\t"}
+from customer_flow.lib.command_users import add_user_argument
+from customers.commands import DELIMITERS, import_file
+from customers.importing import MATCHING_RULE
 
 
 class Command(BaseCommand):
@@ -64,36 +58,4 @@ class Command(BaseCommand):
         add_user_argument(parser)
 
     def handle(self, *args: Any, path: str, **options: Any) -> None:
-        verbosity = options["verbosity"]
-        user = user_from(options)
-        try:
-            columns = options["columns"] and parse_columns(options["columns"])
-        except ValueError as error:
-            raise CommandError(f"--columns: {error}") from None
-        with (
-            open_input(path) as file,
-            TerminalProgress(
-                cast(TextIO, self.stderr._out), verbosity=verbosity
-            ) as progress,
-        ):
-            report = import_customers(
-                file,
-                dry_run=options["dry_run"],
-                skip_invalid=options["skip_invalid"],
-                encoding=options["encoding"],
-                delimiter=DELIMITERS.get(options["delimiter"]),
-                user=user,
-                file_name="<stdin>" if path == "-" else os.path.basename(path),
-                progress=progress,
-                force=options["force"],
-                columns=columns or None,
-            )
-        if options["report"]:
-            with open(options["report"], "w", encoding="utf-8", newline="") as out:
-                write_rejected_rows(report, out)
-        if verbosity > 1:
-            self.stdout.write(MATCHING_RULE)
-        notes = [f"Recorded as import batch #{report.batch_id}."]
-        if verbosity < 2 or report.batch_id is None:
-            notes = []
-        show_report(self, report, verbosity=verbosity, notes=notes)
+        import_file(self, path, options)

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from customer_flow.lib.command_users import add_user_argument, user_from
-from customers.importing import RevertRefused, revert_import
-from customers.models import ImportBatch
+from customer_flow.lib.command_users import add_user_argument
+from customers.commands import revert_batch
 
 
 class Command(BaseCommand):
@@ -27,16 +26,5 @@ class Command(BaseCommand):
         )
         add_user_argument(parser)
 
-    def handle(self, *args: Any, batch: int, force: bool, **options: Any) -> None:
-        user = user_from(options)
-        found = ImportBatch.objects.filter(pk=batch).first()
-        if found is None:
-            raise CommandError(f"There is no import batch #{batch}.")
-        try:
-            report = revert_import(batch=found, user=user, force=force)
-        except RevertRefused as refused:
-            raise CommandError(refused.exit_message()) from None
-        if options["verbosity"]:
-            for conflict in report.overridden:
-                self.stderr.write(f"Overwrote later changes of customer {conflict}.")
-            self.stdout.write(report.summary(), self.style.SUCCESS)
+    def handle(self, *args: Any, batch: int, **options: Any) -> None:
+        revert_batch(self, batch, options)
