@@ -143,12 +143,16 @@ def _update(
     if not todo:
         return 0
     tickets = Ticket.objects.filter(pk__in=todo)
+    changes: dict[str, Any] = {field: value}
     if field == "status":
         _set_status(tickets, value, now)
-    else:
-        tickets.update(**{field: value}, updated_at=now, version=F("version") + 1)
-    if field in ("status", "priority"):
         sla.refresh_due_times(tickets)
+    else:
+        if field == "priority":
+            # The due times follow in the same UPDATE: each statement writes a
+            # new version of every row and of its index entries.
+            changes.update(sla.due_times_at(value))
+        tickets.update(**changes, updated_at=now, version=F("version") + 1)
     table = connection.ops.quote_name(Ticket._meta.db_table)
     marks = ", ".join(["%s"] * len(todo))
     with connection.cursor() as cursor:

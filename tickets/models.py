@@ -244,6 +244,12 @@ class Ticket(models.Model):
                 )
                 for field in ("customer", "assignee")
             ],
+            # My open and Unassigned: one person's (or nobody's) tickets by due time.
+            models.Index(
+                fields=["assignee", "due_at", "id"],
+                name="ticket_open_assignee_due_idx",
+                condition=models.Q(closed_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

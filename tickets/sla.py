@@ -12,12 +12,12 @@ kept on the row so the queue can sort and filter by it through an index.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, F, When
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 if TYPE_CHECKING:
@@ -106,6 +106,28 @@ def state(ticket: Ticket, now: datetime | None = None) -> str:
     if ticket.due_at <= now + breaching_window():
         return "soon"
     return "ok"
+
+
+def due_times_at(priority: int) -> dict[str, Any]:
+    """The due-time columns of open or done tickets moved to ``priority``, as SQL
+    expressions: a bulk priority change writes them in its one UPDATE."""
+    policy = SlaPolicy.objects.filter(priority=priority).first()
+    if policy is None:
+        return dict.fromkeys(
+            ("first_response_due_at", "resolution_due_at", "due_at"), None
+        )
+    first = F("sla_started_at") + policy.first_response
+    resolution = F("sla_started_at") + policy.resolution
+    return {
+        "first_response_due_at": first,
+        "resolution_due_at": resolution,
+        "due_at": Case(
+            When(closed_at__isnull=False, then=Value(None)),
+            When(first_response_at__isnull=True, then=first),
+            default=resolution,
+            output_field=models.DateTimeField(),
+        ),
+    }
 
 
 def refresh_due_times(tickets: models.QuerySet[Ticket]) -> int:
