@@ -250,6 +250,12 @@ class Ticket(models.Model):
                 name="ticket_open_assignee_due_idx",
                 condition=models.Q(closed_at__isnull=True),
             ),
+            # The dashboard's counts (TicketQuerySet.count_open), index only.
+            models.Index(
+                fields=["status", "ticket_type", "assignee"],
+                name="ticket_open_counts_idx",
+                condition=models.Q(closed_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

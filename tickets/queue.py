@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django.db import connections, models
 from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from tickets.models import Ticket  # noqa: F401 (named in a string below)
 
 OPEN_STATUSES = ("open", "pending")
+_K = TypeVar("_K")
 
 # The assignee's display name (customer_flow.lib.users.display_name) in SQL.
 ASSIGNEE_NAME = Lower(
@@ -86,6 +88,20 @@ def _reverse(field: str | models.OrderBy | Lower) -> str | models.OrderBy | Lowe
             nulls_last=True if field.nulls_first else None,
         )
     return field.desc()
+
+
+@dataclass(frozen=True)
+class OpenCounts:
+    """Open and pending tickets per status, per type ID and per assignee ID
+    (None: unassigned)."""
+
+    by_status: dict[str, int]
+    by_type: dict[int, int]
+    by_assignee: dict[int | None, int]
+
+    @staticmethod
+    def most_first(totals: dict[_K, int]) -> list[tuple[_K, int]]:
+        return sorted(totals.items(), key=lambda item: -item[1])
 
 
 class TicketQuerySet(models.QuerySet["Ticket"]):
@@ -170,21 +186,26 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
     # The dashboard's figures (djangoproject.com's MetricQuerySet.for_dashboard is
     # the model): each read through an index, never the whole table.
 
-    def count_open_by_status(self) -> dict[str, int]:
-        """Open and pending tickets by status (two ranges of ticket_queue_idx)."""
+    def count_open(self) -> OpenCounts:
+        """Open and pending tickets by status, by type and by assignee, in one
+        query: a single index-only scan of ticket_open_counts_idx, which holds the
+        three columns (grouping by each column apart read ~60k rows three times,
+        from the table on PostgreSQL)."""
         rows = (
-            self.filter(status__in=OPEN_STATUSES)
+            self.open()
             .order_by()
-            .values_list("status")
-            .annotate(n=models.Count("pk"))
+            .values_list("status", "ticket_type", "assignee")
+            .annotate(n=models.Count("*"))
         )
-        return dict(rows)
-
-    def count_open_by(self, field: str) -> list[tuple[int | None, int]]:
-        """(``field``'s value, open tickets) pairs, most first; ``field`` is a
-        foreign key's column such as ``ticket_type`` or ``assignee``."""
-        rows = self.open().order_by().values_list(field).annotate(n=models.Count("pk"))
-        return sorted(rows, key=lambda row: -row[1])
+        counts = OpenCounts({}, {}, {})
+        for status, ticket_type, assignee, n in rows:
+            for key, totals in (
+                (status, counts.by_status),
+                (ticket_type, counts.by_type),
+                (assignee, counts.by_assignee),
+            ):
+                totals[key] = totals.get(key, 0) + n
+        return counts
 
     def opened_per_day(
         self, days: int = 30, today: date | None = None

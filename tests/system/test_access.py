@@ -130,7 +130,7 @@ def test_a_crash_gets_the_friendly_500_without_details(agent, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(TicketQuerySet, "count_open_by_status", explode)
+    monkeypatch.setattr(TicketQuerySet, "count_open", explode)
     client = Client(raise_request_exception=False)
     client.force_login(agent)
     response = client.get("/")
