@@ -103,6 +103,54 @@ def test_paused_triggers_rebuild_both_tables_at_the_end(make_customer):
     assert groups() == {("phone", "5550100", 3)}
 
 
+def test_an_import_of_new_and_changed_rows_and_its_undo_match_a_rebuild(db, lead):
+    """The importer pauses the triggers and recounts the keys it touched: the
+    old keys of the changed customers, the new keys of all."""
+    keep = [
+        Customer.objects.create(name=f"Kay {n}", email=f"k{n}@example.com", phone="")
+        for n in range(60)  # a batch is a small part of the table: keys recounted
+    ]
+    ada = Customer.objects.create(
+        name="Ada Lovelace", email="ada@example.com", phone="555 0100"
+    )
+    Customer.objects.create(name="Ada Lovelace", email="ada@example.org", phone="")
+    Customer.objects.create(name="Bo", email="bo@example.com", phone="555 0100")
+    before = groups()
+    assert before == {("name", "ada lovelace ada", 2), ("phone", "5550100", 2)}
+    rows = (
+        f"{ada.pk},Ada Byron,ada@example.com,555 0199\n"
+        f"{keep[0].pk},Kay 1,k1@example.net,555 0199\n"
+        ",Cy Brand,cy@example.com,5550100\n"
+        ",New Name Only,newname@example.com,\n"
+    )
+    report = import_customers((HEADER + rows).encode(), user=lead, file_name="c.csv")
+    assert (report.created, report.updated) == (2, 2)
+    assert (
+        groups()
+        == recounted()
+        == {
+            ("name", "kay 1 k1", 2),
+            ("phone", "5550100", 2),
+            ("phone", "5550199", 2),
+        }
+    )
+    assert CustomerName.objects.filter(name_key="new name only").exists()
+
+    revert_import(batch=ImportBatch.objects.get(), user=lead)
+    assert groups() == recounted() == before
+    # The triggers are back after both.
+    Customer.objects.create(name="Di", email="di@example.com", phone="5550100")
+    assert ("phone", "5550100", 3) in groups()
+
+
+def test_a_first_import_is_counted_in_one_pass_to_the_same_groups(db, lead):
+    rows = [
+        f",Person {n % 3} Bailey,p{n % 4}.{n}@x.org,555 01{n % 2}0\n" for n in range(9)
+    ]
+    import_customers((HEADER + "".join(rows)).encode(), user=lead, file_name="f.csv")
+    assert groups() == recounted() != set()
+
+
 def test_big_statements_are_counted_set_wise_to_the_same_groups(db, monkeypatch):
     """(PostgreSQL counts a statement of BULK_ROWS rows or more in one join;
     here every statement is big.)"""

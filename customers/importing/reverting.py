@@ -39,6 +39,7 @@ from django.utils.translation import ngettext
 
 from customer_flow.lib.history_rows import insert_history_rows
 from customer_flow.lib.users import recorded_user
+from customers import derived_tables
 from customers.models import Customer, ImportBatch, ImportBatchRow
 from customers.search_keys import refresh_keys
 from tickets.models import Ticket
@@ -202,10 +203,16 @@ def revert_import(
     report = RevertReport(batch.pk, overridden=conflicts)
     now = timezone.now()
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with (
+            transaction.atomic(),
+            derived_tables.paused() as touched,
+            connection.cursor() as cursor,
+        ):
             writer = _Writer(cursor, batch, user, now)
+            writer.note_keys(touched)
             report.archived, report.removed = writer.undo_created()
             report.restored = writer.restore_updated()
+            writer.note_keys(touched)
             if not conflicts and (
                 report.archived + report.removed != batch.created
                 or report.restored != batch.updated
@@ -324,6 +331,17 @@ class _Writer:
             date=self.moment,
             reason=self.reason,
             user_id=self.user_id,
+        )
+
+    def note_keys(self, touched: derived_tables.Touched) -> None:
+        """Note the keys of the batch's customers for the derived tables (before
+        and after the revert: removed customers' keys, restored old ones)."""
+        touched.note(
+            f"SELECT c.phone_key, c.name_key, c.email_key FROM {self.t.customers} "
+            f"AS c JOIN {self.t.rows} AS r ON c.id = r.customer_id "
+            "WHERE r.batch_id = %s AND r.kind IN (%s, %s)",
+            [self.batch.pk, Kind.NEW, Kind.CHANGED],
+            rows=self.batch.created + self.batch.updated,
         )
 
     def undo_created(self) -> tuple[int, int]:

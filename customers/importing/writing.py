@@ -14,6 +14,7 @@ from django.utils import timezone
 from customer_flow.lib.bulk_sql import insert_rows, reset_id_sequences
 from customer_flow.lib.history_rows import insert_history_rows
 from customer_flow.lib.users import recorded_user
+from customers import derived_tables
 from customers.importing.columns import COLUMNS, PLAN_SCHEMA, STAGED_COLUMNS
 from customers.importing.report import Plan, Progress, no_progress
 from customers.importing.staging import pos_ranges, use_disk
@@ -58,9 +59,9 @@ def write_plan(
             _fill_stage(cursor, plan, progress)
             progress("writing", 0, total)
             started = time.perf_counter()
-            with transaction.atomic():
+            with transaction.atomic(), derived_tables.paused() as touched:
                 batch.mark_applied(by=recorded_user(by))
-                _apply_stage(cursor, plan, batch)
+                _apply_stage(cursor, plan, batch, touched)
                 reset_id_sequences(Customer)
             progress("writing", total, total)
             return time.perf_counter() - started
@@ -114,14 +115,29 @@ def with_search_keys(rows: pa.Table) -> pa.Table:
     return rows
 
 
-def _apply_stage(cursor: CursorWrapper, plan: Plan, batch: ImportBatch) -> None:
+def _apply_stage(
+    cursor: CursorWrapper,
+    plan: Plan,
+    batch: ImportBatch,
+    touched: derived_tables.Touched,
+) -> None:
     now = timezone.now()
     _number_rows_without_id(cursor, plan, batch)
+    # The derived tables are recounted for the keys the customers had and get.
+    touched.note(
+        f"SELECT phone_key, name_key, email_key FROM {_customers()} "
+        f"WHERE id IN (SELECT id FROM {_STAGE} WHERE version IS NOT NULL)",
+        rows=plan.updated,
+    )
     _park_emails(cursor, plan.park)
     if plan.updated:
         _update_customers(cursor, plan.updated, now)
     new_values = _new_customer_values(now)
     _insert_customers(cursor, new_values)
+    touched.note(
+        f"SELECT phone_key, name_key, email_key FROM {_STAGE}",
+        rows=plan.created + plan.updated,
+    )
     # History rows: a new customer's row is what was just inserted (no need to
     # read it back); an updated customer's is read from the table.
     reason = f"Import #{batch.pk}: {batch.file_name}"[:100]
