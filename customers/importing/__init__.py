@@ -79,7 +79,7 @@ _PUBLIC = {
         "load_plan",
         "record_batch",
     ],
-    "pipeline": ["apply_preview", "check_file", "import_customers", "preview_import"],
+    "pipeline": ["check_file", "import_customers", "preview_import"],
 }
 _MODULE_OF = {name: module for module, names in _PUBLIC.items() for name in names}
 __all__ = sorted(_MODULE_OF)
@@ -107,7 +107,6 @@ if TYPE_CHECKING:  # the same names, for type checkers
     from customers.importing.csv_reading import CsvTable, read_csv  # noqa: F401
     from customers.importing.matching import plan_changes  # noqa: F401
     from customers.importing.pipeline import (  # noqa: F401
-        apply_preview,
         check_file,
         import_customers,
         preview_import,

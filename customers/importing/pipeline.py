@@ -149,37 +149,6 @@ def preview_import(
     return report, record_batch(report, user=user, list_unchanged=True)
 
 
-def apply_preview(
-    batch: ImportBatch, *, user: User | None, force: bool = False
-) -> ImportReport:
-    """Apply a previewed batch and report it as ``import_customers`` would have
-    (the admin's confirmation)."""
-    report = ImportReport(
-        file_name=batch.file_name,
-        file_size=batch.file_size,
-        sha256=batch.sha256,
-        skip_invalid=batch.mode == ImportBatch.Mode.SKIP_INVALID,
-        created=batch.created,
-        updated=batch.updated,
-        unchanged=batch.unchanged,
-        invalid=batch.invalid,
-        header=list(batch.header),
-        warnings=list(batch.warnings),
-    )
-    try:
-        report.write_seconds = apply_batch(batch=batch, user=user, force=force)
-    except BatchRefused as refused:
-        outcome = (
-            Outcome.CONFLICT
-            if isinstance(refused, BatchOutdated)
-            else Outcome.REFUSED_FILE
-        )
-        return _refuse(report, RowError(None, None, None, refused.message), outcome)
-    report.outcome = Outcome.WRITTEN
-    report.batch_id = batch.pk
-    return report
-
-
 @functools.cache
 def _use_jemalloc() -> None:
     # The columns live in pyarrow's memory pool; its jemalloc pool hands freed
