@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 from django.conf import settings
+from django.db import connection
 from django.db.utils import ConnectionHandler
 
 
@@ -72,3 +73,15 @@ def _settings_value(name: str, env: dict[str, str]) -> str:
         cwd=settings.BASE_DIR,
     )
     return result.stdout.strip() or result.stderr
+
+
+def test_postgresql_connections_run_without_jit(db):
+    options = _settings_value(
+        "DATABASES['default']['OPTIONS']['options']",
+        {"DATABASE_URL": "postgres://u:p@db.internal:5432/flow"},
+    )
+    assert options == "-c jit=off"
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            assert cursor.fetchone()[0] == "off"

@@ -43,6 +43,27 @@ def test_search_finds_subject_description_and_messages_ignoring_accents(
     assert ranked_ids('"*) OR NEAR(') == []  # syntax means nothing
 
 
+def test_words_are_whole_a_star_asks_for_a_start_and_nothing_found_widens(
+    make_ticket,
+):
+    printer = make_ticket(subject="Printer jammed")
+    printers = make_ticket(subject="Both printers jammed")
+    assert ranked_ids("printer") == [printer.pk]  # whole words, as in mail search
+    assert set(ranked_ids("printer*")) == {printer.pk, printers.pk}
+    assert set(ranked_ids("jam*")) == {printer.pk, printers.pk}
+    # No ticket has the whole word "print": every word becomes a start.
+    assert set(ranked_ids("print jammed")) == {printer.pk, printers.pk}
+    assert ranked_ids("printers jammed") == [printers.pk]  # found whole: no widening
+
+
+def test_the_newest_candidates_are_ranked_not_the_oldest(make_ticket, monkeypatch):
+    from tickets import search
+
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    tickets = [make_ticket(subject=f"Router {n}") for n in range(4)]
+    assert set(ranked_ids("router")) == {tickets[3].pk, tickets[2].pk}
+
+
 def test_search_follows_edits_and_deletions(make_ticket):
     ticket = make_ticket(subject="Broken kettle")
     ticket.subject = "Broken toaster"

@@ -163,8 +163,8 @@ class TicketFilterForm(forms.Form):
         label="Search",
         required=False,
         max_length=200,
-        help_text="Words from the subject, description or messages; #1042 opens "
-        "ticket 1042.",
+        help_text="Whole words from the subject, description or messages (print* "
+        "for words that start so); #1042 opens ticket 1042.",
         widget=forms.TextInput(
             attrs={"type": "search", "autocomplete": "off", "data-search": ""}
         ),

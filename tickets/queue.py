@@ -7,7 +7,15 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 from django.db import connections, models
-from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
+from django.db.models.functions import (
+    Cast,
+    Coalesce,
+    Concat,
+    Lower,
+    NullIf,
+    StrIndex,
+    Trim,
+)
 from django.utils import timezone
 
 from tickets import sla
@@ -166,9 +174,14 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         ids = search.ranked_ids(text)
         if not ids:
             return self.none()
-        rank = models.Case(
-            *[models.When(pk=pk, then=models.Value(n)) for n, pk in enumerate(ids)],
-            output_field=models.IntegerField(),
+        # The rank is the id's place in ",7,3,9,": one small expression, where a
+        # CASE of 200 branches cost ~8 ms to build for each query of the page.
+        ranked = "," + ",".join(map(str, ids)) + ","
+        rank = StrIndex(
+            models.Value(ranked),
+            Concat(
+                models.Value(","), Cast("pk", models.CharField()), models.Value(",")
+            ),
         )
         return self.filter(pk__in=ids).alias(search_rank=rank).order_by("search_rank")
 
