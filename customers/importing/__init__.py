@@ -5,6 +5,7 @@ the modules listed before it (``reverting`` sits beside ``writing``: it may use
 what ``writing`` may use, and neither imports the other)::
 
     report       what an import found and did, its messages (no pyarrow)
+    csv_scanning where a chunk's records start, their lines and fields (numpy)
     csv_reading  the file's bytes -> text columns, with each row's line
     columns      the file's header, the plan's column layout
     intake       files from other systems: empty rows dropped, columns mapped
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING
 
 ORDER = [
     "report",
+    "csv_scanning",
     "csv_reading",
     "columns",
     "intake",
