@@ -13,6 +13,7 @@ what ``writing`` may use, and neither imports the other)::
     staging      the checked rows in temporary tables on disk, for the SQL steps
     matching     rows matched to customers: the plan
     id_range     rows without ID that no free ID is left for
+    checking     the whole check of a file: read, staged, compared -> the report
     writing      the plan written, with history rows, in one transaction
     reverting    an applied batch undone (no pyarrow)
     batch_rows   a batch's rows, stored in bulk and read back
@@ -41,6 +42,7 @@ ORDER = [
     "staging",
     "matching",
     "id_range",
+    "checking",
     "writing",
     "reverting",
     "batch_rows",
