@@ -73,8 +73,8 @@ def test_an_import_module_imports_only_the_modules_before_it(module):
         assert rank(other) < rank(module), f"{module} imports {other}"
 
 
-@pytest.mark.parametrize("module", ["report", "reverting"])
-def test_report_and_reverting_do_not_load_pyarrow(module):
+@pytest.mark.parametrize("module", ["report", "revert_report", "reverting"])
+def test_reports_and_reverting_do_not_load_pyarrow(module):
     path = ROOT / "customers" / "importing" / f"{module}.py"
     imported = imported_modules(path, runtime_only=True)
     assert not {name.split(".")[0] for name in imported} & {"pyarrow", "numpy"}
