@@ -1,4 +1,4 @@
-"""customers/derived_tables.py: the names table and the duplicate groups follow
+"""customers/derived_tables/: the names table and the duplicate groups follow
 every way a customer is written (save, import in bulk, its undo, merge, raw SQL,
 delete), on SQLite and PostgreSQL."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db import connection, transaction
 
 from customers import derived_tables
+from customers.derived_tables import triggers
 from customers.importing import import_customers
 from customers.importing.reverting import revert_import
 from customers.merging import merge_customers, undo_merge
@@ -154,7 +155,7 @@ def test_a_first_import_is_counted_in_one_pass_to_the_same_groups(db, lead):
 def test_big_statements_are_counted_set_wise_to_the_same_groups(db, monkeypatch):
     """(PostgreSQL counts a statement of BULK_ROWS rows or more in one join;
     here every statement is big.)"""
-    monkeypatch.setattr(derived_tables, "BULK_ROWS", 1)
+    monkeypatch.setattr(triggers, "BULK_ROWS", 1)  # read where it is defined
     with connection.cursor() as cursor:
         for statement in derived_tables.drop_trigger_statements(connection.vendor):
             cursor.execute(statement)

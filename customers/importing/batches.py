@@ -58,26 +58,7 @@ def record_batch(
     plan = report.plan
     assert plan is not None, "only a checked file is recorded"
     ImportBatch.objects.stale_recordings().delete()
-    fields = {
-        "file_name": report.file_name[:255],
-        "file_size": report.file_size,
-        "sha256": report.sha256,
-        "mode": (
-            ImportBatch.Mode.SKIP_INVALID
-            if report.skip_invalid
-            else ImportBatch.Mode.ALL_OR_NOTHING
-        ),
-        "status": ImportBatch.Status.RECORDING,
-        "created": report.created,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-        "invalid": report.invalid,
-        "header": report.header,
-        "warnings": report.warnings,
-        "parked": plan.park,
-        "max_file_id": plan.max_file_id,
-        "lists_unchanged": list_unchanged,
-    }
+    fields = _batch_fields(report, plan, list_unchanged=list_unchanged)
     if batch is None:
         batch = ImportBatch.objects.create(created_by=recorded_user(user), **fields)
         made = True
@@ -104,6 +85,32 @@ def record_batch(
     batch.mark_recorded()
     progress("recording", total, total)
     return batch
+
+
+def _batch_fields(
+    report: ImportReport, plan: Plan, *, list_unchanged: bool
+) -> dict[str, object]:
+    """A recorded batch's fields, from its checked file's report and plan."""
+    return {
+        "file_name": report.file_name[:255],
+        "file_size": report.file_size,
+        "sha256": report.sha256,
+        "mode": (
+            ImportBatch.Mode.SKIP_INVALID
+            if report.skip_invalid
+            else ImportBatch.Mode.ALL_OR_NOTHING
+        ),
+        "status": ImportBatch.Status.RECORDING,
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "invalid": report.invalid,
+        "header": report.header,
+        "warnings": report.warnings,
+        "parked": plan.park,
+        "max_file_id": plan.max_file_id,
+        "lists_unchanged": list_unchanged,
+    }
 
 
 def load_plan(batch: ImportBatch) -> Plan:

@@ -21,12 +21,13 @@ updated customer archived since keeps its archived state and gets its values
 back.
 
 Everything is set-based SQL over the batch's rows, so a 100,000-row batch
-reverts in about a second (bench/batches.py), without pyarrow.
+reverts in about a second (bench/batches.py), without pyarrow. What a revert
+reports, and its refusal, are ``revert_report``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,7 @@ from django.utils.translation import ngettext
 from customer_flow.lib.history_rows import insert_history_rows
 from customer_flow.lib.users import recorded_user
 from customers import derived_tables
+from customers.importing.revert_report import Conflict, RevertRefused, RevertReport
 from customers.models import Customer, ImportBatch, ImportBatchRow
 from customers.search_keys import refresh_keys
 from tickets.models import Ticket
@@ -52,66 +54,6 @@ _PARKED = "!parked-by-revert-"
 # The customer still holds what the batch's row wrote.
 _AS_WRITTEN = "c.name = r.name AND c.email = r.email AND c.phone = r.phone"
 _SHOWN = 10  # conflicts named in a one-line message
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """A customer the batch wrote that changed (or was removed) after it."""
-
-    id: int
-    name: str
-    removed: bool = False
-
-    def __str__(self) -> str:
-        return f"#{self.id} {self.name}" + (" (removed since)" if self.removed else "")
-
-
-@dataclass
-class RevertReport:
-    """What a revert did."""
-
-    batch_id: int
-    removed: int = 0
-    archived: int = 0
-    restored: int = 0
-    overridden: list[Conflict] = field(default_factory=list)
-    """customers changed since the batch whose later changes ``force`` undid"""
-
-    def summary(self) -> str:
-        """One line: what was removed, archived and restored."""
-        text = (
-            f"Import #{self.batch_id} reverted: {self.removed} created customers "
-            f"removed, {self.archived} archived (they have tickets), "
-            f"{self.restored} restored to their previous values"
-        )
-        changed = sum(1 for conflict in self.overridden if not conflict.removed)
-        removed = len(self.overridden) - changed
-        if changed:
-            text += f"; later changes to {_customers(changed)} overwritten"
-        if removed:
-            text += f"; {_customers(removed)} removed since stayed removed"
-        return text + "."
-
-
-def _customers(count: int) -> str:
-    return ngettext("%(count)d customer", "%(count)d customers", count) % {
-        "count": count
-    }
-
-
-class RevertRefused(Exception):
-    """The revert was refused; nothing was changed."""
-
-    def __init__(self, message: str, conflicts: list[Conflict] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.conflicts = conflicts or []
-
-    def exit_message(self) -> str:
-        """The message for ``revert_import``, which can force the revert."""
-        if self.conflicts:
-            return f"{self.message} Use --force to overwrite their later changes."
-        return self.message
 
 
 @dataclass(frozen=True)

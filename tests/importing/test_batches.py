@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from customers.importing import batches, pipeline
+from customers.importing import batches, checking, pipeline
 from customers.importing.batches import AlreadyImported, BatchRefused
 from customers.importing.pipeline import import_customers
 from customers.importing.report import (
@@ -118,8 +118,8 @@ def test_apply_does_not_read_the_file_again(ada_and_bob, lead, monkeypatch):
     def no_reading(*args, **kwargs):
         raise AssertionError("the file was parsed a second time")
 
-    monkeypatch.setattr(pipeline, "read_chunks", no_reading)
-    monkeypatch.setattr(pipeline, "validate_chunk", no_reading)
+    monkeypatch.setattr(checking, "read_chunks", no_reading)
+    monkeypatch.setattr(checking, "validate_chunk", no_reading)
     batches.apply_batch(batch=batch, user=lead)
     assert Customer.objects.count() == 4
 

@@ -1,6 +1,7 @@
 """The import rules of the layout: customer_flow/lib imports neither app, and each
 module of customers/importing imports only the modules before it in the order
-written at the top of its __init__.py (reverting beside writing)."""
+written at the top of its __init__.py (reverting beside writing); so does each
+module of customers/derived_tables."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+import customers.derived_tables as derived_tables
 import customers.importing as package
 
 ROOT = Path(settings.BASE_DIR)
@@ -71,8 +73,8 @@ def test_an_import_module_imports_only_the_modules_before_it(module):
         assert rank(other) < rank(module), f"{module} imports {other}"
 
 
-@pytest.mark.parametrize("module", ["report", "reverting"])
-def test_report_and_reverting_do_not_load_pyarrow(module):
+@pytest.mark.parametrize("module", ["report", "revert_report", "reverting"])
+def test_reports_and_reverting_do_not_load_pyarrow(module):
     path = ROOT / "customers" / "importing" / f"{module}.py"
     imported = imported_modules(path, runtime_only=True)
     assert not {name.split(".")[0] for name in imported} & {"pyarrow", "numpy"}
@@ -99,3 +101,21 @@ def test_the_package_re_exports_the_names_it_promises():
 def test_lib_imports_neither_app(path):
     for name in imported_modules(path):
         assert name.split(".")[0] not in {"customers", "tickets"}, name
+
+
+def test_every_module_of_derived_tables_is_in_its_order():
+    folder = ROOT / "customers" / "derived_tables"
+    modules = sorted(path.stem for path in folder.glob("*.py"))
+    assert modules == sorted([*derived_tables.ORDER, "__init__"])
+
+
+@pytest.mark.parametrize("module", derived_tables.ORDER)
+def test_a_derived_tables_module_imports_only_the_modules_before_it(module):
+    prefix = "customers.derived_tables"
+    imported = imported_modules(ROOT / "customers" / "derived_tables" / f"{module}.py")
+    assert prefix not in imported, "import the modules, not the package"
+    order = derived_tables.ORDER
+    for name in imported:
+        if name.startswith(f"{prefix}."):
+            other = name.split(".")[2]
+            assert order.index(other) < order.index(module), f"{module} imports {other}"
