@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
+from tickets import search
 from tickets.models import Ticket, TicketComment
 from tickets.search import ranked_ids, ticket_number
 
@@ -57,11 +59,43 @@ def test_words_are_whole_a_star_asks_for_a_start_and_nothing_found_widens(
 
 
 def test_the_newest_candidates_are_ranked_not_the_oldest(make_ticket, monkeypatch):
-    from tickets import search
-
     monkeypatch.setattr(search, "CANDIDATES", 2)
     tickets = [make_ticket(subject=f"Router {n}") for n in range(4)]
     assert set(ranked_ids("router")) == {tickets[3].pk, tickets[2].pk}
+
+
+def test_a_common_word_ranks_its_newest_matches_and_a_rare_word_is_found_anywhere(
+    make_ticket,
+):
+    oldest = make_ticket(subject="Zebra crossing printer")
+    Ticket.objects.bulk_create(
+        Ticket(customer=oldest.customer, ticket_type=oldest.ticket_type, subject=s)
+        for s in [f"Printer {n}" for n in range(search.CANDIDATES + 50)]
+    )
+    if connection.vendor == "postgresql":  # the statistics that choose the plan
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE tickets_ticket")
+    newest = Ticket.objects.order_by("-pk").values_list("pk", flat=True)
+    assert ranked_ids("printer") == list(newest[: search.CANDIDATES])
+    assert ranked_ids("zebra") == [oldest.pk]
+    assert ranked_ids("zebra printer") == [oldest.pk]
+
+
+@pytest.mark.parametrize(
+    "shares,plan",
+    [
+        (None, ["NEWEST", "INDEXED"]),  # no statistics yet
+        ([0.2], ["NEWEST"]),  # a common word: the newest rows hold enough
+        ([0.001], ["INDEXED"]),  # a rare word: its index list is short
+        ([0.2, 0.001], ["INDEXED"]),
+        ([0.02, 0.02, 0.02], ["NEWEST"]),  # common words, rare together
+    ],
+)
+def test_postgresql_reads_the_newest_rows_for_common_words_and_the_index_for_rare(
+    shares, plan
+):
+    names = {id(search.NEWEST): "NEWEST", id(search.INDEXED): "INDEXED"}
+    assert [names[id(sql)] for sql in search._plan(shares)] == plan
 
 
 def test_search_follows_edits_and_deletions(make_ticket):
