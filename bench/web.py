@@ -223,6 +223,13 @@ def _pages() -> list[tuple[str, str, dict]]:
         ("ticket search 'printer'", "/tickets/?q=printer", {}),
         ("ticket search 'cafe refund' (accents)", "/tickets/?q=cafe+refund", {}),
         ("ticket search, a rare word", "/tickets/?q=jalapeno+voucher+router", {}),
+        ("ticket search, a word in no message", "/tickets/?q=zanzibar", {}),
+        (
+            "ticket search, five common words",
+            "/tickets/?q=jalapeno+voucher+router+cafe+tablet",
+            {},
+        ),
+        ("ticket search, a word's start 'print*'", "/tickets/?q=print*", {}),
         ("header search '#N' (redirect)", f"/customers/?q=%23{ticket.pk}", {}),
         ("ticket detail", f"/tickets/{ticket.pk}/", {}),
     ]
