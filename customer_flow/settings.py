@@ -238,6 +238,9 @@ ADMIN_IMPORT_MAX_BYTES = env_int("ADMIN_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 # (seconds) was stopped with its worker, and the batch page offers to retry. On
 # SQLite a long write holds the lock the heartbeat needs: keep it generous.
 IMPORT_JOB_STALLED_AFTER = env_int("IMPORT_JOB_STALLED_AFTER", 120)
+# Undoing an import that wrote more customers than this is a background job (the
+# page follows it); a smaller one is undone inside the request (under ~0.5 s).
+IMPORT_UNDO_JOB_ROWS = env_int("IMPORT_UNDO_JOB_ROWS", 10_000)
 # Upload endpoints of views we do not write (for our own: @accepts_upload).
 UPLOAD_ENDPOINTS = {
     "admin:customers_customer_import": {

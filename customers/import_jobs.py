@@ -1,10 +1,12 @@
 """Customer imports in the background: the upload returns at once, a worker checks.
 
-The web pages (and the API) call three services: ``start_preview`` keeps the
+The web pages (and the API) call four services: ``start_preview`` keeps the
 uploaded file in the default storage and queues its check, ``check_again`` runs
 the check again on the kept file (after a refusal, a failure or a killed worker,
-or with another encoding), and ``start_apply`` queues the write of a preview.
-The jobs run on the ``imports`` queue of ``manage.py db_worker``.
+or with another encoding), ``start_apply`` queues the write of a preview, and
+``start_revert`` queues the undo of a large applied batch (``undoes_in_background``:
+a small one is undone inside the request). The jobs run on the ``imports`` queue
+of ``manage.py db_worker``.
 
 Each job first *claims* its batch with one conditional UPDATE (queued ->
 running), so a batch is never processed twice, whatever the number of workers
@@ -12,7 +14,8 @@ and however often its job was queued. While it runs, ``JobMonitor`` writes its
 progress and a heartbeat every second from a thread of its own; a batch whose
 heartbeat stopped was left by a killed worker (``BackgroundJob.is_stalled``):
 a check left that way wrote only the batch's own rows, which the next check
-replaces, and an apply writes in one transaction, so it wrote nothing at all.
+replaces, and an apply or an undo writes in one transaction, so it wrote nothing
+at all.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import uuid
 from types import TracebackType
 from typing import IO, TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, close_old_connections, connection, transaction
@@ -112,10 +116,37 @@ def start_apply(batch: ImportBatch, *, user: User | None, force: bool) -> None:
     batch.refresh_from_db()
 
 
+def undoes_in_background(batch: ImportBatch) -> bool:
+    """Whether undoing ``batch`` is a background job: it wrote more customers
+    than ``IMPORT_UNDO_JOB_ROWS``; a smaller one is undone at once."""
+    return batch.created + batch.updated > settings.IMPORT_UNDO_JOB_ROWS
+
+
+@transaction.atomic
+def start_revert(batch: ImportBatch, *, user: User | None, force: bool) -> None:
+    """Queue the undo of an applied batch. Raises ``BatchRefused`` while a job
+    is at work on it (a second click), and ``RevertRefused`` when it cannot be
+    undone at all, as ``revert_import`` would; customers changed since the
+    batch are found by the job, which is refused without ``force``."""
+    from customers.importing.reverting import check_revert
+
+    locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if locked.is_busy:
+        doing = "undone" if locked.job == Job.REVERT else "worked on"
+        raise BatchRefused(f"Import #{batch.pk} is already being {doing}.")
+    check_revert(locked)
+    _queue(locked, Job.REVERT)
+    user = recorded_user(user)
+    revert_job.enqueue(locked.pk, user.pk if user else None, force)
+    batch.refresh_from_db()
+
+
 def _queue(batch: ImportBatch, job: str, status: str | None = None) -> None:
     batch.job, batch.job_state, batch.failure = job, JobState.QUEUED, ""
     batch.phase, batch.rows_done, batch.rows_total = "", 0, 0
+    batch.outcome = ""
     fields = ["job", "job_state", "failure", "phase", "rows_done", "rows_total"]
+    fields.append("outcome")
     if status is not None:
         batch.status = status
         fields += ["status", "encoding", "suggested_encoding"]
@@ -152,6 +183,28 @@ def apply_job(batch_id: int, user_id: int | None, force: bool) -> str:
             return "refused"
     _drop_upload(batch)
     return "applied"
+
+
+@task(queue_name=QUEUE)
+def revert_job(batch_id: int, user_id: int | None, force: bool) -> str:
+    """Undo an applied batch, all or nothing (``revert_import``)."""
+    from customers.importing.reverting import RevertRefused, revert_import
+
+    batch = _claim(batch_id, Job.REVERT)
+    if batch is None:
+        return "not queued: already taken or cancelled"
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    with JobMonitor(batch) as monitor:
+        # One transaction that locks the batch: its progress cannot be written
+        # from the monitor's connection until it ends, so the phase shows first.
+        monitor.show("undoing", 0, 0)
+        try:
+            report = revert_import(batch=batch, user=user, force=force)
+        except RevertRefused as refused:
+            monitor.failure = refused.message
+            return "refused"
+        monitor.outcome = report.summary()
+    return "reverted"
 
 
 def _claim(batch_id: int, job: str) -> ImportBatch | None:
@@ -233,13 +286,14 @@ class JobMonitor:
     """The ``progress(phase, done, total)`` of a job, written to its batch with
     a heartbeat every second from a thread with its own database connection
     (so that it shows while the job is inside a transaction), and the job's
-    end: done, or failed with ``failure`` (or the exception) as the reason."""
+    end: done (with its ``outcome``), or failed with ``failure`` (or the
+    exception) as the reason."""
 
     def __init__(self, batch: ImportBatch) -> None:
         self.batch_id = batch.pk
         self.phase, self.done, self.total = "", 0, 0
         self.phase_started_at = timezone.now()
-        self.failure = ""
+        self.failure = self.outcome = ""
         self.stop, self.changed = threading.Event(), threading.Event()
         # Inside a transaction (the immediate backend in tests) another
         # connection could not see the batch: write at the end only.
@@ -255,6 +309,12 @@ class JobMonitor:
             # keep the heartbeat from the database until it ends). Written by
             # the thread: this connection may be in the middle of a COPY.
             self.changed.set()
+
+    def show(self, phase: str, done: int, total: int) -> None:
+        """Progress written at once, from the job's own connection (which must
+        not be in a transaction that the page cannot see)."""
+        self(phase, done, total)
+        self._write()
 
     def _write(self) -> None:
         try:
@@ -281,7 +341,7 @@ class JobMonitor:
             self.thread.join()
         if error is not None:
             self.failure = f"The job stopped with an error ({kind.__name__})."  # type: ignore[union-attr]
-        end: dict[str, object] = {"job_state": JobState.DONE}
+        end: dict[str, object] = {"job_state": JobState.DONE, "outcome": self.outcome}
         if self.failure:
             end = {"job_state": JobState.FAILED, "failure": self.failure}
         ImportBatch.objects.filter(pk=self.batch_id).update(**end, **self._progress())

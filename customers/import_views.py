@@ -270,23 +270,37 @@ def rejected_rows_download(batch: ImportBatch) -> HttpResponse:
 
 @permission_required(PERMISSION, raise_exception=True)
 def batch_revert(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Undo an applied import, after confirmation: at once, or for a large one
+    by a background job that the batch page follows."""
     batch = get_object_or_404(ImportBatch, pk=pk)
     form = RevertBatchForm(request.POST if request.method == "POST" else None)
     refusal: str | None = None
     conflicts: list[Conflict] = []
     if form.is_bound and form.is_valid():
+        force = form.cleaned_data["force"]
         try:
-            report = revert_import(
-                batch=batch, user=request.user, force=form.cleaned_data["force"]
-            )
+            if import_jobs.undoes_in_background(batch):
+                import_jobs.start_revert(batch, user=request.user, force=force)
+                messages.success(request, _undo_queued(batch))
+            else:
+                report = revert_import(batch=batch, user=request.user, force=force)
+                messages.success(request, report.summary())
+        except BatchRefused as refused:  # a job is at work on it: see its page
+            messages.error(request, refused.message)
+            return redirect(batch)
         except RevertRefused as refused:
             refusal, conflicts = refused.message, refused.conflicts
         else:
-            messages.success(request, report.summary())
             return redirect(batch)
+    elif batch.job == batch.Job.REVERT and batch.job_state == batch.JobState.FAILED:
+        refusal = batch.failure  # the undo job's refusal, until undone or retried
     with_tickets = 0
     try:
         check_revert(batch)
+        if batch.is_busy:
+            raise RevertRefused(
+                f"Import #{batch.pk} is being undone: its page shows how far it got."
+            )
     except RevertRefused as refused:
         refusal, conflicts, blocked = refused.message, [], True
     else:
@@ -303,5 +317,12 @@ def batch_revert(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "more_conflicts": max(len(conflicts) - SHOWN_CONFLICTS, 0),
         "with_tickets": with_tickets,
     }
-    status = 409 if refusal else 200
+    status = 409 if refusal and (form.is_bound or blocked) else 200
     return render(request, "customers/batch_revert.html", context, status=status)
+
+
+def _undo_queued(batch: ImportBatch) -> str:
+    return (
+        f"Import #{batch.pk} is being undone: {batch.created} created to remove, "
+        f"{batch.updated} changed to restore. This page shows how far it got."
+    )

@@ -82,6 +82,7 @@ class BatchSerializer(serializers.ModelSerializer):
             "percent",
             "seconds_left",
             "failure",
+            "outcome",
             "suggested_encoding",
         ]
         read_only_fields = fields
@@ -321,17 +322,21 @@ class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
         import_jobs.discard(batch)
         return Response(BatchSerializer(batch).data)
 
-    @extend_schema(request=UndoSerializer, responses={200: BatchSerializer, **REFUSED})
+    @extend_schema(
+        request=UndoSerializer,
+        responses={200: BatchSerializer, 202: BatchSerializer, **REFUSED},
+    )
     @action(detail=True, methods=["post"])
     def undo(self, request: Request, pk: int) -> Response:
-        """Undo an applied import; 409 lists the customers changed since."""
+        """Undo an applied import; 409 lists the customers changed since. A large
+        one is undone by a worker, as the pages do: 202, poll the batch."""
         batch = self.get_object()
+        user, force = caller(request), _flag(request, "force")
         try:
-            importing.revert_import(
-                batch=batch,
-                user=caller(request),
-                force=_flag(request, "force"),
-            )
+            if import_jobs.undoes_in_background(batch):
+                import_jobs.start_revert(batch, user=user, force=force)
+                return accepted(request, batch, batch_url(request, batch))
+            importing.revert_import(batch=batch, user=user, force=force)
         except importing.RevertRefused as refused:
             conflicts = [
                 {"id": c.id, "name": c.name, "removed": c.removed}

@@ -221,7 +221,8 @@ class ImportBatch(BackgroundJob):
 
     @property
     def can_revert(self) -> bool:
-        return self.status == self.Status.APPLIED
+        """Applied, and no undo of it waiting for a worker or running."""
+        return self.status == self.Status.APPLIED and not self.is_busy
 
     def duplicate(self) -> ImportBatch | None:
         """An applied batch of the same file, if any (never this one)."""

@@ -1,7 +1,7 @@
 """The background job working on an import batch: its state and its progress.
 
-An ``ImportBatch`` is checked (previewed) and applied by background jobs
-(``customers.import_jobs``). While one runs it writes its phase, how many rows
+An ``ImportBatch`` is checked (previewed), applied and (when large) undone by
+background jobs (``customers.import_jobs``). While one runs it writes its phase, how many rows
 it has done of how many, and a heartbeat every second, from a thread with its
 own database connection, so that the batch page can show the progress live and
 can tell a job still running from one whose worker was killed.
@@ -23,6 +23,7 @@ PHASE_LABELS = {
     "recording": "Saving the preview",
     "staging": "Preparing the write",
     "writing": "Writing the customers",
+    "undoing": "Undoing the import (all at once)",
 }
 
 
@@ -32,6 +33,7 @@ class BackgroundJob(models.Model):
     class Job(models.TextChoices):
         PREVIEW = "preview", "Check"
         APPLY = "apply", "Apply"
+        REVERT = "revert", "Undo"
 
     class JobState(models.TextChoices):
         IDLE = "", "No job"
@@ -65,6 +67,9 @@ class BackgroundJob(models.Model):
         blank=True, help_text="Why the last job stopped or refused the file."
     )
     suggested_encoding = models.CharField(max_length=20, blank=True)
+    outcome = models.TextField(
+        blank=True, help_text="What the last job did, in one line (an undo's summary)."
+    )
 
     class Meta:
         abstract = True
