@@ -126,15 +126,16 @@ def undoes_in_background(batch: ImportBatch) -> bool:
 def start_revert(batch: ImportBatch, *, user: User | None, force: bool) -> None:
     """Queue the undo of an applied batch. Raises ``BatchRefused`` while a job
     is at work on it (a second click), and ``RevertRefused`` when it cannot be
-    undone at all, as ``revert_import`` would; customers changed since the
-    batch are found by the job, which is refused without ``force``."""
-    from customers.importing.reverting import check_revert
+    undone now, as ``revert_import`` would (which the job calls: customers
+    changed between now and then refuse it too)."""
+    from customers.importing.reverting import check_conflicts, check_revert
 
     locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if locked.is_busy:
         doing = "undone" if locked.job == Job.REVERT else "worked on"
         raise BatchRefused(f"Import #{batch.pk} is already being {doing}.")
     check_revert(locked)
+    check_conflicts(locked, force=force)
     _queue(locked, Job.REVERT)
     user = recorded_user(user)
     revert_job.enqueue(locked.pk, user.pk if user else None, force)

@@ -277,23 +277,47 @@ def batch_revert(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     refusal: str | None = None
     conflicts: list[Conflict] = []
     if form.is_bound and form.is_valid():
-        force = form.cleaned_data["force"]
         try:
-            if import_jobs.undoes_in_background(batch):
-                import_jobs.start_revert(batch, user=request.user, force=force)
-                messages.success(request, _undo_queued(batch))
-            else:
-                report = revert_import(batch=batch, user=request.user, force=force)
-                messages.success(request, report.summary())
-        except BatchRefused as refused:  # a job is at work on it: see its page
-            messages.error(request, refused.message)
-            return redirect(batch)
+            _undo(request, batch, force=form.cleaned_data["force"])
         except RevertRefused as refused:
             refusal, conflicts = refused.message, refused.conflicts
         else:
             return redirect(batch)
     elif batch.job == batch.Job.REVERT and batch.job_state == batch.JobState.FAILED:
         refusal = batch.failure  # the undo job's refusal, until undone or retried
+    return _confirmation(request, batch, form, refusal, conflicts)
+
+
+def _undo(
+    request: AuthenticatedHttpRequest, batch: ImportBatch, *, force: bool
+) -> None:
+    """Undo a small batch at once, or queue the undo of a large one, and say
+    so; a job at work on it is said as an error (raises ``RevertRefused``)."""
+    try:
+        if import_jobs.undoes_in_background(batch):
+            import_jobs.start_revert(batch, user=request.user, force=force)
+            messages.success(
+                request,
+                f"Import #{batch.pk} is being undone: {batch.created} created to "
+                f"remove, {batch.updated} changed to restore. This page shows how "
+                "far it got.",
+            )
+        else:
+            report = revert_import(batch=batch, user=request.user, force=force)
+            messages.success(request, report.summary())
+    except BatchRefused as refused:  # a second click: its page shows the job
+        messages.error(request, refused.message)
+
+
+def _confirmation(
+    request: AuthenticatedHttpRequest,
+    batch: ImportBatch,
+    form: RevertBatchForm,
+    refusal: str | None,
+    conflicts: list[Conflict],
+) -> HttpResponse:
+    """The undo's confirmation page: what it does, the customers changed since
+    (and the box to undo anyway), or why it cannot be undone now."""
     with_tickets = 0
     try:
         check_revert(batch)
@@ -319,10 +343,3 @@ def batch_revert(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     }
     status = 409 if refusal and (form.is_bound or blocked) else 200
     return render(request, "customers/batch_revert.html", context, status=status)
-
-
-def _undo_queued(batch: ImportBatch) -> str:
-    return (
-        f"Import #{batch.pk} is being undone: {batch.created} created to remove, "
-        f"{batch.updated} changed to restore. This page shows how far it got."
-    )

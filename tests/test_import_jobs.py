@@ -15,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 
 from customer_flow.serving import worker_command
 from customers import import_jobs
-from customers.models import Customer, ImportBatch
+from customers.models import BatchRefused, Customer, ImportBatch
 from tests.databases import database_url
 
 # The worker is another process: the data must be committed.
@@ -219,3 +219,152 @@ def test_two_workers_on_one_queue_never_process_a_batch_twice(lead):
         batch.refresh_from_db()
         assert (batch.status, batch.created) == ("previewed", 20_000)
         assert batch.rows.count() == 20_000
+
+
+# Undo ----------------------------------------------------------------------------
+
+
+def applied(lead, run_tasks, content: bytes) -> ImportBatch:
+    batch = import_jobs.start_preview(
+        ContentFile(content), user=lead, skip_invalid=False, file_name="id.csv"
+    )
+    run_tasks()
+    import_jobs.start_apply(batch, user=lead, force=False)
+    run_tasks()
+    batch.refresh_from_db()
+    assert batch.status == "applied"
+    return batch
+
+
+def test_a_large_undo_is_a_job_the_batch_page_follows_to_the_restored_data(
+    client, lead, make_customer, settings, run_tasks
+):
+    settings.IMPORT_UNDO_JOB_ROWS = 1  # two rows: a large batch here
+    make_customer(id=1, name="Ada", email="ada@example.com")
+    batch = applied(
+        lead,
+        run_tasks,
+        (HEADER + "1,Ada Lovelace,ada@example.com,\n,Cy,cy@example.com,\n").encode(),
+    )
+    client.force_login(lead)
+    url = reverse("customers:batch_revert", args=[batch.pk])
+    assert "Undo import" in client.get(url).text
+
+    response = client.post(url)
+    assert response.status_code == 302 and response.url == batch.get_absolute_url()
+    batch.refresh_from_db()
+    assert (batch.status, batch.job, batch.job_state) == ("applied", "revert", "queued")
+    assert Customer.objects.get(pk=1).name == "Ada Lovelace"  # not by the request
+    page = client.get(batch.get_absolute_url()).text
+    assert "is being undone: 1 created to remove, 1 changed to restore" in page
+    assert "Undoing…" in page and "Undoing this import" in page
+    assert "Undo this import</a>" not in page
+
+    # A second click, an apply, or the confirmation page: refused, nothing queued.
+    again = client.post(url, follow=True)
+    assert f"Import #{batch.pk} is already being undone." in again.text
+    assert client.get(url).status_code == 409
+    with pytest.raises(BatchRefused, match="already being"):
+        import_jobs.start_apply(batch, user=lead, force=True)
+    assert DBTaskResult.objects.filter(status="READY").count() == 1  # the first
+
+    run_tasks()
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.job_state, batch.reverted_by) == (
+        "reverted",
+        "done",
+        lead,
+    )
+    assert Customer.objects.get(pk=1).name == "Ada"
+    assert not Customer.objects.filter(email="cy@example.com").exists()
+    page = client.get(batch.get_absolute_url()).text
+    assert f"Import #{batch.pk} reverted: 1 created customers removed" in page
+    assert "Reverted" in page and "Undoing" not in page
+    assert "was already reverted" in client.post(url).text
+
+
+def test_an_undo_job_refused_by_later_changes_names_them_and_can_be_forced(
+    client, lead, make_customer, settings, run_tasks
+):
+    settings.IMPORT_UNDO_JOB_ROWS = 0
+    make_customer(id=1, name="Ada", email="ada@example.com")
+    batch = applied(
+        lead, run_tasks, (HEADER + "1,Ada Lovelace,ada@example.com,\n").encode()
+    )
+    client.force_login(lead)
+    url = reverse("customers:batch_revert", args=[batch.pk])
+    client.post(url)
+    # Edited after the confirmation, before the worker: the job finds it.
+    ada = Customer.objects.get(pk=1)
+    ada.name = "Ada King"
+    ada.save()
+
+    run_tasks()
+    batch.refresh_from_db()
+    assert (batch.status, batch.job_state) == ("applied", "failed")
+    message = "1 customer was changed after it: #1 Ada King. Nothing was changed."
+    assert message in batch.failure
+    page = client.get(batch.get_absolute_url()).text
+    assert "This import was not undone" in page and message in page
+
+    # The confirmation page shows the refusal as an undo in the request does.
+    confirm = client.get(url).text
+    assert message in confirm and 'name="force"' in confirm
+    assert ">#1 Ada King</a>" in confirm
+    # Changed again now: refused at once, as in the request, with the box.
+    refused = client.post(url)
+    assert refused.status_code == 409 and 'name="force"' in refused.text
+    assert message in refused.text
+
+    client.post(url, {"force": "on"})
+    run_tasks()
+    batch.refresh_from_db()
+    assert (batch.status, batch.job_state) == ("reverted", "done")
+    assert Customer.objects.get(pk=1).name == "Ada"
+    assert "later changes to 1 customer overwritten" in batch.outcome
+
+
+def test_an_undo_queued_twice_is_done_once(lead, make_customer, settings, run_tasks):
+    batch = applied(lead, run_tasks, big_file(10))
+    import_jobs.start_revert(batch, user=lead, force=False)
+    import_jobs.revert_job.enqueue(batch.pk, lead.pk, False)  # a second job
+    run_tasks()
+
+    results = sorted(
+        r.return_value
+        for r in DBTaskResult.objects.filter(task_path__endswith="revert_job")
+    )
+    assert results == ["not queued: already taken or cancelled", "reverted"]
+    assert not Customer.objects.exists()
+
+
+def test_a_worker_killed_while_undoing_changes_nothing_and_can_undo_again(
+    client, lead, settings, run_tasks
+):
+    client.force_login(lead)
+    batch = applied(lead, run_tasks, big_file(150_000))
+    history = Customer.history.count()
+    client.post(reverse("customers:batch_revert", args=[batch.pk]))
+    worker = start_worker()
+    wait_for(batch, lambda b: b.phase == "undoing" or b.job_state == "done")
+    time.sleep(0.5)  # into the undo's transaction
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+
+    batch.refresh_from_db()
+    if batch.status == "reverted":  # the kill came after the commit
+        assert not Customer.objects.exists()
+        return
+    assert batch.status == "applied"
+    assert Customer.objects.count() == 150_000  # all or nothing
+    assert Customer.history.count() == history
+    settings.IMPORT_JOB_STALLED_AFTER = 0
+    page = client.get(batch.get_absolute_url()).text
+    assert "The worker undoing this import stopped before it finished" in page
+    assert "Nothing was changed" in page
+
+    client.post(reverse("customers:batch_revert", args=[batch.pk]))
+    run_tasks()
+    batch.refresh_from_db()
+    assert (batch.status, Customer.objects.count()) == ("reverted", 0)

@@ -123,6 +123,15 @@ def check_revert(batch: ImportBatch) -> None:
         )
 
 
+def check_conflicts(batch: ImportBatch, *, force: bool) -> list[Conflict]:
+    """The customers changed since the batch; unless ``force``, any of them
+    raise ``RevertRefused``, naming them."""
+    conflicts = changed_since(batch)
+    if conflicts and not force:
+        raise RevertRefused(_conflict_message(batch, conflicts), conflicts)
+    return conflicts
+
+
 @transaction.atomic
 def revert_import(
     *, batch: ImportBatch, user: User | None, force: bool = False
@@ -136,9 +145,7 @@ def revert_import(
     # From here on nobody else can change the batch's customers: SQLite's
     # IMMEDIATE transaction holds the write lock, PostgreSQL locks their rows.
     _lock_customers(batch)
-    conflicts = changed_since(batch)
-    if conflicts and not force:
-        raise RevertRefused(_conflict_message(batch, conflicts), conflicts)
+    conflicts = check_conflicts(batch, force=force)
     _refuse_email_clashes(batch)
 
     user = recorded_user(user)

@@ -1,10 +1,10 @@
 """The background job working on an import batch: its state and its progress.
 
 An ``ImportBatch`` is checked (previewed), applied and (when large) undone by
-background jobs (``customers.import_jobs``). While one runs it writes its phase, how many rows
-it has done of how many, and a heartbeat every second, from a thread with its
-own database connection, so that the batch page can show the progress live and
-can tell a job still running from one whose worker was killed.
+background jobs (``customers.import_jobs``). While one runs it writes its phase,
+how many rows it has done of how many, and a heartbeat every second, from a
+thread with its own database connection, so that the batch page can show the
+progress live and can tell a job still running from one whose worker was killed.
 """
 
 from __future__ import annotations
