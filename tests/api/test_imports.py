@@ -70,6 +70,35 @@ def test_preview_apply_undo(lead_api, lead):
     assert Customer.objects.count() == 0
 
 
+def test_a_large_undo_is_a_job_as_on_the_pages_and_refused_at_once_over_changes(
+    lead_api, make_customer, settings
+):
+    settings.IMPORT_UNDO_JOB_ROWS = 1
+    make_customer(id=1, name="Ada", email="ada@example.com")
+    batch = upload(lead_api, VALID).json()
+    lead_api.post(f"{URL}{batch['id']}/apply/", {}, format="json")
+    ada = Customer.objects.get(pk=1)
+    ada.name = "Ada King"
+    ada.save()
+
+    refused = lead_api.post(f"{URL}{batch['id']}/undo/", {}, format="json")
+    assert refused.status_code == 409
+    assert refused.json()["conflicts"] == [
+        {"id": 1, "name": "Ada King", "removed": False}
+    ]
+    undone = lead_api.post(f"{URL}{batch['id']}/undo/", {"force": True}, format="json")
+    assert undone.status_code == 202, undone.json()
+    assert undone["Location"] == f"{URL}{batch['id']}/"
+    body = undone.json()  # the job ran inside the request (immediate backend)
+    assert (body["job"], body["job_state"], body["status"]) == (
+        "revert",
+        "done",
+        "reverted",
+    )
+    assert "later changes to 1 customer overwritten" in body["outcome"]
+    assert Customer.objects.get(pk=1).name == "Ada"
+
+
 def test_a_raw_csv_body_is_an_upload_too(lead_api):
     response = lead_api.generic(
         "POST", f"{URL}?file_name=shop.csv", VALID.encode(), content_type="text/csv"
