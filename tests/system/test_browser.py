@@ -332,9 +332,18 @@ def test_a_lead_previews_applies_and_undoes_an_import(
     page.get_by_role("link", name="id.csv").click()
     page.get_by_role("link", name="Undo this import").click()
     expect(page.get_by_role("heading", name=f"Undo import #{number}?")).to_be_visible()
+    # 150,002 customers to undo: a worker does it, the import's page follows it.
     page.get_by_role("button", name="Undo this import").click()
-    expect(page.locator(".messages")).to_contain_text(f"Import #{number} reverted")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Reverted")
+    expect(page.locator(".messages")).to_contain_text(
+        f"Import #{number} is being undone: 150001 created to remove, 1 changed"
+    )
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        "Reverted", timeout=120_000
+    )
+    expect(page.get_by_role("status").filter(has_text="reverted")).to_contain_text(
+        f"Import #{number} reverted: 150001 created customers removed"
+    )
+    expect(page.get_by_role("link", name="Undo this import")).to_have_count(0)
 
     # The values are back, and the undo is in the history too.
     page.goto("/customers/1/")
