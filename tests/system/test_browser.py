@@ -343,7 +343,6 @@ def test_a_lead_previews_applies_and_undoes_an_import(
     expect(page.get_by_role("status").filter(has_text="reverted")).to_contain_text(
         f"Import #{number} reverted: 150001 created customers removed"
     )
-    expect(page.get_by_role("link", name="Undo this import")).to_have_count(0)
 
     # The values are back, and the undo is in the history too.
     page.goto("/customers/1/")
