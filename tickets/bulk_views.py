@@ -94,8 +94,9 @@ def selected_ids(form: BulkForm, user: Any) -> list[int] | None:
     """The ticket numbers chosen, or all of the view's; None when too many."""
     data = form.cleaned_data
     if data["all_matching"]:
-        view = TicketFilterForm(QueryDict(data["query"] or ""), choices=False)
-        tickets = view.filter(Ticket.objects.all(), user).order_by()
+        tickets = TicketFilterForm.view_tickets(
+            data["query"] or "", Ticket.objects.all(), user
+        ).order_by()
         ids = list(tickets.values_list("pk", flat=True)[: BULK_MAX + 1])
         return None if len(ids) > BULK_MAX else ids
     return list(

@@ -32,9 +32,7 @@ def counted(
 ) -> list[Counted]:
     """The views with their capped counts: one query for all the counts."""
     tickets = [
-        TicketFilterForm(QueryDict(view.query), choices=False).filter(
-            Ticket.objects.all(), user
-        )
+        TicketFilterForm.view_tickets(view.query, Ticket.objects.all(), user)
         for view in views
     ]
     return [
