@@ -240,3 +240,24 @@ def test_ten_thousand_tickets_change_in_one_operation(agent, make_ticket):
     assert Ticket.history.filter(history_change_reason__startswith="Bulk").count() == (
         10_000
     )
+
+
+@pytest.mark.parametrize("chosen", ["", "agent", "outsider"])
+def test_the_bulk_bar_offers_the_team_even_when_the_filter_shows_someone_else(
+    agent_client, agent, lead, outsider, make_ticket, chosen
+):
+    people = {"agent": agent, "outsider": outsider}
+    make_ticket(assignee=people.get(chosen))
+    query = f"?assignee={people[chosen].pk}" if chosen else ""
+    response = agent_client.get(reverse("tickets:list") + query)
+    team = [("", "Nobody"), (str(agent.pk), "agent"), (str(lead.pk), "lead")]
+    bulk = response.context["bulk_form"]["assignee"].field
+    assert [(str(v), label) for v, label in bulk.widget.choices] == team
+    assert [(str(v), label) for v, label in bulk.choices] == team
+    shown = response.text.split('id="bulk_assignee"')[1].split("</select>")[0]
+    assert shown.count("<option") == 3 and f'"{outsider.pk}"' not in shown
+    # Whoever is chosen is offered by the filter, so their tickets can be found.
+    offered = {v for v, _ in response.context["form"]["assignee"].field.widget.choices}
+    assert offered - {"", "me", "none"} == {str(agent.pk), str(lead.pk)} | (
+        {str(people[chosen].pk)} if chosen else set()
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -21,6 +21,9 @@ from tickets import bulk
 from tickets.forms import AssigneeField, TicketFilterForm, assignable_users
 from tickets.models import Ticket, TicketType
 from tickets.saved_views import normalized
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # "All N matching this view" stops here: past it, narrow the view first.
 BULK_MAX = 20_000
@@ -55,10 +58,19 @@ class BulkForm(forms.Form):
         required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, team: list[User] | None = None, **kwargs: Any
+    ) -> None:
+        """``team``: the assignable people when the page has them already (the
+        queue's filter lists them), so that showing the form needs no query."""
         kwargs.setdefault("auto_id", "bulk_%s")  # beside the filters on one page
         super().__init__(*args, **kwargs)
-        cast(AssigneeField, self.fields["assignee"]).queryset = assignable_users()
+        assignee = cast(AssigneeField, self.fields["assignee"])
+        assignee.queryset = assignable_users()
+        if team is not None:
+            assignee.widget.choices = [("", assignee.empty_label)] + [
+                (str(user.pk), assignee.label_from_instance(user)) for user in team
+            ]
         # Any ticket number: the selection is checked against the database.
         self.fields["ticket"].valid_value = lambda value: True  # type: ignore[attr-defined]
 

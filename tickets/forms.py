@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import ngettext
 
@@ -23,6 +23,14 @@ if TYPE_CHECKING:
 def assignable_users(*, also: int | None = None) -> QuerySet[User]:
     """Active users who hold the ticket permissions (through a group or their own),
     plus user ``also`` (a ticket's current assignee, whoever they are)."""
+    users = get_user_model().objects.all()
+    return users.filter(Q(pk__in=_team()) | Q(pk=also)).order_by(
+        "first_name", "last_name", "username"
+    )
+
+
+def _team() -> QuerySet[User]:
+    # The ids of the active users who hold the ticket permissions.
     can_change = Q(
         groups__permissions__codename="change_ticket",
         groups__permissions__content_type__app_label="tickets",
@@ -30,11 +38,7 @@ def assignable_users(*, also: int | None = None) -> QuerySet[User]:
         user_permissions__codename="change_ticket",
         user_permissions__content_type__app_label="tickets",
     )
-    users = get_user_model().objects.all()
-    ids = users.filter(can_change, is_active=True).values("pk")
-    return users.filter(Q(pk__in=ids) | Q(pk=also)).order_by(
-        "first_name", "last_name", "username"
-    )
+    return get_user_model().objects.filter(can_change, is_active=True).values("pk")
 
 
 class AssigneeField(forms.ModelChoiceField):
@@ -222,11 +226,18 @@ class TicketFilterForm(forms.Form):
         # can be found.
         value = str(self.data.get("assignee", ""))
         chosen = int(value) if value.isdigit() and len(value) < 19 else None
+        people = assignable_users(also=chosen)
+        if chosen is not None:
+            in_team = ExpressionWrapper(Q(pk__in=_team()), output_field=BooleanField())
+            people = people.annotate(in_team=in_team)
         self.fields["assignee"].widget.choices = [
             ("", "Anyone"),
             ("me", "Me"),
             ("none", "Unassigned"),
-        ] + [(str(u.pk), display_name(u)) for u in assignable_users(also=chosen)]
+        ] + [(str(u.pk), display_name(u)) for u in people]
+        # The same people, less one only chosen here: the queue's bulk bar offers
+        # them without a query of its own.
+        self.team = [u for u in people if getattr(u, "in_team", True)]
 
     def filter(self, tickets: TicketQuerySet, user: User) -> TicketQuerySet:
         self.is_valid()
