@@ -29,7 +29,7 @@ def assignable_users(*, also: int | None = None) -> QuerySet[User]:
     )
 
 
-def _team() -> QuerySet[User]:
+def _team() -> QuerySet[User, Any]:
     # The ids of the active users who hold the ticket permissions.
     can_change = Q(
         groups__permissions__codename="change_ticket",

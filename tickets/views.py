@@ -53,12 +53,15 @@ def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     label = SORTS[key][0].lower() if key in SORTS else sort
     query = normalized(request.GET)
     views = queue_views(request.user, query)
+    rows = queue_page.rows(page.object_list)
+    selectable = request.user.has_perm("tickets.change_ticket")
     context = {
         "form": form,
         "page": page,
-        "rows": queue_page.rows(page.object_list),
+        "rows": rows,
+        "table_rows": queue_page.table_rows(rows, selectable=selectable),
         "headings": queue_page.headings(request.GET, sort),
-        "selectable": request.user.has_perm("tickets.change_ticket"),
+        "selectable": selectable,
         "query": query,
         "views": views,
         "saved_groups": [
