@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from html import escape
-from typing import TYPE_CHECKING, TypedDict
+from typing import TypedDict
 
 from django.http import QueryDict
 from django.urls import reverse
@@ -23,10 +23,25 @@ from django.utils.safestring import SafeString, mark_safe
 
 from customer_flow.lib.users import display_name
 from tickets import sla
+from tickets.models import Ticket
 from tickets.templatetags.ticket_tags import age, until
 
-if TYPE_CHECKING:
-    from tickets.models import Ticket
+# The columns rows() reads: loading every column of 50 tickets, their customers and
+# assignees cost 1.5 ms more a page.
+FIELDS = [
+    "subject",
+    "customer__name",
+    "ticket_type__name",
+    "status",
+    "priority",
+    "assignee__first_name",
+    "assignee__last_name",
+    "assignee__username",
+    "updated_at",
+    "waiting_since",
+    "due_at",
+    "sla_paused_at",  # sla.state()
+]
 
 
 class Row(TypedDict):
@@ -80,7 +95,7 @@ _REVERSED = {"ascending": "descending", "descending": "ascending"}
 
 def rows(tickets: Iterable[Ticket], now: datetime | None = None) -> list[Row]:
     """The page's tickets as display values (customer, type and assignee are
-    expected to be selected with the tickets)."""
+    expected to be selected with the tickets, ``FIELDS`` at least)."""
     now = now or timezone.now()
     zone = timezone.get_current_timezone()
     months = [str(m).title() for m in MONTHS_3.values()]
@@ -92,6 +107,10 @@ def rows(tickets: Iterable[Ticket], now: datetime | None = None) -> list[Row]:
     # One reverse() per page: the URLs differ only by the number.
     ticket_url = reverse("tickets:detail", args=[_PLACEHOLDER])
     customer_url = reverse("customers:detail", args=[_PLACEHOLDER])
+    # get_status_display() and get_priority_display(), without their per-call
+    # hashing of the value.
+    statuses = {value: str(label) for value, label in Ticket.Status.choices}
+    priorities = {value: str(label) for value, label in Ticket.Priority.choices}
     result: list[Row] = []
     for ticket in tickets:
         updated, waiting, due = ticket.updated_at, ticket.waiting_since, ticket.due_at
@@ -106,9 +125,9 @@ def rows(tickets: Iterable[Ticket], now: datetime | None = None) -> list[Row]:
                 "customer": ticket.customer.name,
                 "type": ticket.ticket_type.name,
                 "status": ticket.status,
-                "status_label": ticket.get_status_display(),
+                "status_label": statuses.get(ticket.status, ticket.status),
                 "priority": ticket.priority,
-                "priority_label": ticket.get_priority_display(),
+                "priority_label": priorities.get(ticket.priority, str(ticket.priority)),
                 "assignee": display_name(ticket.assignee, nobody="—"),
                 "updated_iso": updated.isoformat(),
                 "updated_title": when(updated),

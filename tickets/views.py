@@ -36,8 +36,10 @@ def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if number is not None and Ticket.objects.filter(pk=number).exists():
         return redirect("tickets:detail", pk=number)
     form = TicketFilterForm(request.GET)
-    tickets = form.filter(Ticket.objects.all(), request.user).select_related(
-        "customer", "ticket_type", "assignee"
+    tickets = (
+        form.filter(Ticket.objects.all(), request.user)
+        .select_related("customer", "ticket_type", "assignee")
+        .only(*queue_page.FIELDS)
     )
     sort = form.chosen_sort()
     # Orders by another table's column are read group by group (joined_orders).
