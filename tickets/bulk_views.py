@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from customer_flow.lib.http import AuthenticatedHttpRequest
+from customer_flow.lib.quick_renderer import QuickRenderer
 from customer_flow.lib.quick_select import QuickSelect
 from customer_flow.lib.users import display_name
 from tickets import bulk
@@ -31,6 +32,8 @@ BULK_MAX = 20_000
 
 class BulkForm(forms.Form):
     """The queue's bulk bar: which tickets, which action, and its value."""
+
+    default_renderer = QuickRenderer()
 
     action = forms.ChoiceField(choices=list(bulk.ACTIONS.items()))
     ticket = forms.TypedMultipleChoiceField(coerce=int, required=False)

@@ -10,6 +10,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import ngettext
 
+from customer_flow.lib.quick_renderer import QuickRenderer
 from customer_flow.lib.quick_select import QuickSelect
 from customer_flow.lib.users import display_name
 from tickets.models import Ticket, TicketQuerySet, TicketType
@@ -163,6 +164,8 @@ STATUS_FILTER = (
 
 class TicketFilterForm(forms.Form):
     """The queue's filters; all optional, a bad value is reported and ignored."""
+
+    default_renderer = QuickRenderer()
 
     q = forms.CharField(
         label="Search",
