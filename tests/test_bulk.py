@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tickets import bulk, notify
-from tickets.models import BulkChange, Notification, Ticket
+from tickets.models import BulkChange, Notification, Ticket, TicketType
 
 BULK = reverse("tickets:bulk")
 
@@ -261,3 +261,21 @@ def test_the_bulk_bar_offers_the_team_even_when_the_filter_shows_someone_else(
     assert offered - {"", "me", "none"} == {str(agent.pk), str(lead.pk)} | (
         {str(people[chosen].pk)} if chosen else set()
     )
+
+
+def test_the_bulk_bar_offers_active_types_and_the_filter_every_type(
+    agent_client, make_ticket, make_ticket_type
+):
+    make_ticket()
+    old = make_ticket_type(name="Retired", active=False)
+    response = agent_client.get(reverse("tickets:list"))
+    bulk = response.context["bulk_form"]["ticket_type"].field.widget.choices
+    shown = response.context["form"]["ticket_type"].field.widget.choices
+    types = list(TicketType.objects.all())
+    assert [(str(v), label) for v, label in bulk] == [("", "---------")] + [
+        (str(t.pk), str(t)) for t in types if t.active
+    ]
+    assert [(str(v), label) for v, label in shown] == [("", "Any type")] + [
+        (str(t.pk), str(t)) for t in types
+    ]
+    assert f'<option value="{old.pk}">' in response.text.split('id="bulk_')[0]

@@ -19,7 +19,7 @@ from customer_flow.lib.quick_renderer import QuickRenderer
 from customer_flow.lib.quick_select import QuickSelect
 from customer_flow.lib.users import display_name
 from tickets import bulk
-from tickets.forms import AssigneeField, TicketFilterForm, assignable_users
+from tickets.forms import AssigneeField, TicketFilterForm, assignable_users, offer
 from tickets.models import Ticket, TicketType
 from tickets.saved_views import normalized
 
@@ -62,18 +62,22 @@ class BulkForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, team: list[User] | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        team: list[User] | None = None,
+        types: list[TicketType] | None = None,
+        **kwargs: Any,
     ) -> None:
-        """``team``: the assignable people when the page has them already (the
-        queue's filter lists them), so that showing the form needs no query."""
+        """``team`` and ``types``: the assignable people and the active ticket types
+        when the page has them already (the queue's filters list them), so that
+        showing the form needs no query."""
         kwargs.setdefault("auto_id", "bulk_%s")  # beside the filters on one page
         super().__init__(*args, **kwargs)
-        assignee = cast(AssigneeField, self.fields["assignee"])
-        assignee.queryset = assignable_users()
+        cast(AssigneeField, self.fields["assignee"]).queryset = assignable_users()
         if team is not None:
-            assignee.widget.choices = [("", assignee.empty_label)] + [
-                (str(user.pk), assignee.label_from_instance(user)) for user in team
-            ]
+            offer(self.fields["assignee"], team)
+        if types is not None:
+            offer(self.fields["ticket_type"], types)
         # Any ticket number: the selection is checked against the database.
         self.fields["ticket"].valid_value = lambda value: True  # type: ignore[attr-defined]
 

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Model, Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import ngettext
 
@@ -40,6 +41,16 @@ def _team() -> QuerySet[User, Any]:
         user_permissions__content_type__app_label="tickets",
     )
     return get_user_model().objects.filter(can_change, is_active=True).values("pk")
+
+
+def offer(field: forms.Field, objects: Iterable[Model]) -> None:
+    """Let ``field`` (a ModelChoiceField) show these objects, fetched already, as
+    it would show its queryset's: a page with two forms fetches them once."""
+    field = cast(forms.ModelChoiceField, field)
+    empty = [] if field.empty_label is None else [("", field.empty_label)]
+    field.widget.choices = empty + [
+        (str(obj.pk), field.label_from_instance(obj)) for obj in objects
+    ]
 
 
 class AssigneeField(forms.ModelChoiceField):
@@ -238,9 +249,12 @@ class TicketFilterForm(forms.Form):
             ("me", "Me"),
             ("none", "Unassigned"),
         ] + [(str(u.pk), display_name(u)) for u in people]
-        # The same people, less one only chosen here: the queue's bulk bar offers
-        # them without a query of its own.
+        # The same people, less one only chosen here, and the active types: the
+        # queue's bulk bar offers them without queries of its own.
         self.team = [u for u in people if getattr(u, "in_team", True)]
+        kinds = list(TicketType.objects.all())
+        offer(self.fields["ticket_type"], kinds)
+        self.active_types = [kind for kind in kinds if kind.active]
 
     def filter(self, tickets: TicketQuerySet, user: User) -> TicketQuerySet:
         self.is_valid()

@@ -71,7 +71,7 @@ def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             ("Shared views", views["shared"]),
         ],
         "view_form": SavedViewForm(),
-        "bulk_form": BulkForm(team=form.team),
+        "bulk_form": BulkForm(team=form.team, types=form.active_types),
         "loaded_at": timezone.now(),
         "sort": sort,
         "sort_label": label + (" (reversed)" if sort.startswith("-") else ""),
