@@ -182,7 +182,7 @@ def test_each_sort_runs_a_fixed_number_of_queries(
         )
     # By assignee: the people, one index range each (one query), the page's
     # tickets; by customer: the customers, their tickets' IDs, the page's tickets.
-    with django_assert_max_num_queries(13 if sort in SORTS_IN_INDEXES else 15):
+    with django_assert_max_num_queries(11 if sort in SORTS_IN_INDEXES else 13):
         agent_client.get(QUEUE, {"sort": sort})
 
 
