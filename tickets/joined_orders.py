@@ -31,6 +31,8 @@ from tickets.queue import TicketQuerySet
 # Past this many people, one query of that many parts is no longer cheap: the
 # plain ORDER BY is used instead (SQLite allows 500 parts in a compound query).
 MAX_PEOPLE = 200
+# Stands for a person's ID while their part of the union is compiled: no user has it.
+_ANYONE = -1
 
 
 class _GroupedPages:
@@ -122,10 +124,6 @@ class ByAssignee(_GroupedPages):
                 params = list(person_params)
                 params[found[0]] = pk
                 yield person_sql, params
-
-
-# Stands for the person's ID while their part is compiled: no user has it.
-_ANYONE = -1
 
 
 @dataclass(frozen=True)
