@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tickets import bulk, notify
-from tickets.models import BulkChange, Notification, Ticket
+from tickets.models import BulkChange, Notification, Ticket, TicketType
 
 BULK = reverse("tickets:bulk")
 
@@ -240,3 +240,42 @@ def test_ten_thousand_tickets_change_in_one_operation(agent, make_ticket):
     assert Ticket.history.filter(history_change_reason__startswith="Bulk").count() == (
         10_000
     )
+
+
+@pytest.mark.parametrize("chosen", ["", "agent", "outsider"])
+def test_the_bulk_bar_offers_the_team_even_when_the_filter_shows_someone_else(
+    agent_client, agent, lead, outsider, make_ticket, chosen
+):
+    people = {"agent": agent, "outsider": outsider}
+    make_ticket(assignee=people.get(chosen))
+    query = f"?assignee={people[chosen].pk}" if chosen else ""
+    response = agent_client.get(reverse("tickets:list") + query)
+    team = [("", "Nobody"), (str(agent.pk), "agent"), (str(lead.pk), "lead")]
+    bulk = response.context["bulk_form"]["assignee"].field
+    assert [(str(v), label) for v, label in bulk.widget.choices] == team
+    assert [(str(v), label) for v, label in bulk.choices] == team
+    shown = response.text.split('id="bulk_assignee"')[1].split("</select>")[0]
+    assert shown.count("<option") == 3 and f'"{outsider.pk}"' not in shown
+    # Whoever is chosen is offered by the filter, so their tickets can be found.
+    offered = {v for v, _ in response.context["form"]["assignee"].field.widget.choices}
+    assert offered - {"", "me", "none"} == {str(agent.pk), str(lead.pk)} | (
+        {str(people[chosen].pk)} if chosen else set()
+    )
+
+
+def test_the_bulk_bar_offers_active_types_and_the_filter_every_type(
+    agent_client, make_ticket, make_ticket_type
+):
+    make_ticket()
+    old = make_ticket_type(name="Retired", active=False)
+    response = agent_client.get(reverse("tickets:list"))
+    bulk = response.context["bulk_form"]["ticket_type"].field.widget.choices
+    shown = response.context["form"]["ticket_type"].field.widget.choices
+    types = list(TicketType.objects.all())
+    assert [(str(v), label) for v, label in bulk] == [("", "---------")] + [
+        (str(t.pk), str(t)) for t in types if t.active
+    ]
+    assert [(str(v), label) for v, label in shown] == [("", "Any type")] + [
+        (str(t.pk), str(t)) for t in types
+    ]
+    assert f'<option value="{old.pk}">' in response.text.split('id="bulk_')[0]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -15,12 +15,16 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from customer_flow.lib.http import AuthenticatedHttpRequest
+from customer_flow.lib.quick_renderer import QuickRenderer
 from customer_flow.lib.quick_select import QuickSelect
 from customer_flow.lib.users import display_name
 from tickets import bulk
-from tickets.forms import AssigneeField, TicketFilterForm, assignable_users
+from tickets.forms import AssigneeField, TicketFilterForm, assignable_users, offer
 from tickets.models import Ticket, TicketType
 from tickets.saved_views import normalized
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # "All N matching this view" stops here: past it, narrow the view first.
 BULK_MAX = 20_000
@@ -28,6 +32,8 @@ BULK_MAX = 20_000
 
 class BulkForm(forms.Form):
     """The queue's bulk bar: which tickets, which action, and its value."""
+
+    default_renderer = QuickRenderer()
 
     action = forms.ChoiceField(choices=list(bulk.ACTIONS.items()))
     ticket = forms.TypedMultipleChoiceField(coerce=int, required=False)
@@ -55,10 +61,23 @@ class BulkForm(forms.Form):
         required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        team: list[User] | None = None,
+        types: list[TicketType] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``team`` and ``types``: the assignable people and the active ticket types
+        when the page has them already (the queue's filters list them), so that
+        showing the form needs no query."""
         kwargs.setdefault("auto_id", "bulk_%s")  # beside the filters on one page
         super().__init__(*args, **kwargs)
         cast(AssigneeField, self.fields["assignee"]).queryset = assignable_users()
+        if team is not None:
+            offer(self.fields["assignee"], team)
+        if types is not None:
+            offer(self.fields["ticket_type"], types)
         # Any ticket number: the selection is checked against the database.
         self.fields["ticket"].valid_value = lambda value: True  # type: ignore[attr-defined]
 
@@ -94,8 +113,9 @@ def selected_ids(form: BulkForm, user: Any) -> list[int] | None:
     """The ticket numbers chosen, or all of the view's; None when too many."""
     data = form.cleaned_data
     if data["all_matching"]:
-        view = TicketFilterForm(QueryDict(data["query"] or ""), choices=False)
-        tickets = view.filter(Ticket.objects.all(), user).order_by()
+        tickets = TicketFilterForm.view_tickets(
+            data["query"] or "", Ticket.objects.all(), user
+        ).order_by()
         ids = list(tickets.values_list("pk", flat=True)[: BULK_MAX + 1])
         return None if len(ids) > BULK_MAX else ids
     return list(

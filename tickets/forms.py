@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.db.models import Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import BooleanField, ExpressionWrapper, Model, Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import ngettext
 
+from customer_flow.lib.quick_renderer import QuickRenderer
 from customer_flow.lib.quick_select import QuickSelect
 from customer_flow.lib.users import display_name
 from tickets.models import Ticket, TicketQuerySet, TicketType
@@ -22,6 +25,14 @@ if TYPE_CHECKING:
 def assignable_users(*, also: int | None = None) -> QuerySet[User]:
     """Active users who hold the ticket permissions (through a group or their own),
     plus user ``also`` (a ticket's current assignee, whoever they are)."""
+    users = get_user_model().objects.all()
+    return users.filter(Q(pk__in=_team()) | Q(pk=also)).order_by(
+        "first_name", "last_name", "username"
+    )
+
+
+def _team() -> QuerySet[User, Any]:
+    # The ids of the active users who hold the ticket permissions.
     can_change = Q(
         groups__permissions__codename="change_ticket",
         groups__permissions__content_type__app_label="tickets",
@@ -29,11 +40,17 @@ def assignable_users(*, also: int | None = None) -> QuerySet[User]:
         user_permissions__codename="change_ticket",
         user_permissions__content_type__app_label="tickets",
     )
-    users = get_user_model().objects.all()
-    ids = users.filter(can_change, is_active=True).values("pk")
-    return users.filter(Q(pk__in=ids) | Q(pk=also)).order_by(
-        "first_name", "last_name", "username"
-    )
+    return get_user_model().objects.filter(can_change, is_active=True).values("pk")
+
+
+def offer(field: forms.Field, objects: Iterable[Model]) -> None:
+    """Let ``field`` (a ModelChoiceField) show these objects, fetched already, as
+    it would show its queryset's: a page with two forms fetches them once."""
+    field = cast(forms.ModelChoiceField, field)
+    empty = [] if field.empty_label is None else [("", field.empty_label)]
+    field.widget.choices = empty + [
+        (str(obj.pk), field.label_from_instance(obj)) for obj in objects
+    ]
 
 
 class AssigneeField(forms.ModelChoiceField):
@@ -159,6 +176,8 @@ STATUS_FILTER = (
 class TicketFilterForm(forms.Form):
     """The queue's filters; all optional, a bad value is reported and ignored."""
 
+    default_renderer = QuickRenderer()
+
     q = forms.CharField(
         label="Search",
         required=False,
@@ -215,47 +234,82 @@ class TicketFilterForm(forms.Form):
         widget=forms.HiddenInput,
     )
 
-    def __init__(self, *args: Any, choices: bool = True, **kwargs: Any) -> None:
-        """``choices=False``: only filter (a view's count), no list of people."""
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if not choices:
-            return
         # Whoever the chosen user is (left the team, never in it), their tickets
         # can be found.
         value = str(self.data.get("assignee", ""))
         chosen = int(value) if value.isdigit() and len(value) < 19 else None
+        people = assignable_users(also=chosen)
+        if chosen is not None:
+            in_team = ExpressionWrapper(Q(pk__in=_team()), output_field=BooleanField())
+            people = people.annotate(in_team=in_team)
         self.fields["assignee"].widget.choices = [
             ("", "Anyone"),
             ("me", "Me"),
             ("none", "Unassigned"),
-        ] + [(str(u.pk), display_name(u)) for u in assignable_users(also=chosen)]
+        ] + [(str(u.pk), display_name(u)) for u in people]
+        # The same people, less one only chosen here, and the active types: the
+        # queue's bulk bar offers them without queries of its own.
+        self.team = [u for u in people if getattr(u, "in_team", True)]
+        kinds = list(TicketType.objects.all())
+        offer(self.fields["ticket_type"], kinds)
+        self.active_types = [kind for kind in kinds if kind.active]
 
     def filter(self, tickets: TicketQuerySet, user: User) -> TicketQuerySet:
         self.is_valid()
-        data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
-        text = data.get("q") or ""
-        # A search looks at every ticket unless a status is chosen.
-        tickets = tickets.with_status(
-            data.get("status") or ("all" if text else "queue")
-        )
-        tickets = tickets.for_assignee(data.get("assignee") or "", user)
-        if data.get("ticket_type"):
-            tickets = tickets.filter(ticket_type=data["ticket_type"])
-        if data.get("priority"):
-            tickets = tickets.filter(priority=data["priority"])
-        if data.get("customer"):
-            tickets = tickets.filter(customer_id=data["customer"])
-        tickets = tickets.with_sla(data.get("sla") or "")
-        if text:
-            tickets = tickets.search(text)
-        sort = self.chosen_sort()
-        return tickets if sort == RELEVANCE else tickets.sorted_by(sort)
+        return _filtered(tickets, self.cleaned_data, user)
 
     def chosen_sort(self) -> str:
         """The ?sort= asked for; without one, a search is by relevance."""
         self.is_valid()
-        data = self.cleaned_data
-        sort = "" if "sort" in self.errors else data.get("sort")
-        if not sort and "q" not in self.errors and data.get("q"):
-            return RELEVANCE
-        return sort or DEFAULT_SORT
+        return _chosen_sort(self.cleaned_data)
+
+    @classmethod
+    def view_tickets(
+        cls, query: str, tickets: TicketQuerySet, user: User
+    ) -> TicketQuerySet:
+        """What ``filter()`` gives for this query string, without building a form:
+        the queue counts every view on each request, and a form apiece (its
+        fields deep-copied, then validated) cost more than the counts' SQL."""
+        data = QueryDict(query)
+        cleaned: dict[str, Any] = {}
+        for name, field in cls.base_fields.items():
+            # As Form._clean_fields, whose fields are copies of these; a bad
+            # value is left out, as the form leaves it out of cleaned_data.
+            try:
+                cleaned[name] = field.clean(
+                    field.widget.value_from_datadict(data, {}, name)
+                )
+            except ValidationError:
+                continue
+        return _filtered(tickets, cleaned, user)
+
+
+def _filtered(
+    tickets: TicketQuerySet, data: dict[str, Any], user: User
+) -> TicketQuerySet:
+    """The queue's tickets for valid filter values ``data``, in the chosen sort."""
+    text = data.get("q") or ""
+    # A search looks at every ticket unless a status is chosen.
+    tickets = tickets.with_status(data.get("status") or ("all" if text else "queue"))
+    tickets = tickets.for_assignee(data.get("assignee") or "", user)
+    if data.get("ticket_type"):
+        tickets = tickets.filter(ticket_type=data["ticket_type"])
+    if data.get("priority"):
+        tickets = tickets.filter(priority=data["priority"])
+    if data.get("customer"):
+        tickets = tickets.filter(customer_id=data["customer"])
+    tickets = tickets.with_sla(data.get("sla") or "")
+    if text:
+        tickets = tickets.search(text)
+    sort = _chosen_sort(data)
+    return tickets if sort == RELEVANCE else tickets.sorted_by(sort)
+
+
+def _chosen_sort(data: dict[str, Any]) -> str:
+    # A bad value is not in data (nor in a form's cleaned_data).
+    sort = data.get("sort")
+    if not sort and data.get("q"):
+        return RELEVANCE
+    return sort or DEFAULT_SORT

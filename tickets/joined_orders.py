@@ -16,7 +16,7 @@ The orders are those ``tickets.queue.SORTS`` gives the ORM, so both agree.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,8 @@ from tickets.queue import TicketQuerySet
 # Past this many people, one query of that many parts is no longer cheap: the
 # plain ORDER BY is used instead (SQLite allows 500 parts in a compound query).
 MAX_PEOPLE = 200
+# Stands for a person's ID while their part of the union is compiled: no user has it.
+_ANYONE = -1
 
 
 class _GroupedPages:
@@ -91,14 +93,9 @@ class ByAssignee(_GroupedPages):
 
     def ids(self, stop: int) -> list[int]:
         """The first ``stop`` ticket IDs in order: a part per person, one query."""
-        order = "-id" if self.descending else "id"
         sql: list[str] = []
         params: list[Any] = []
-        for n, pk in enumerate(self.groups):
-            part = self.tickets.filter(assignee_id=pk).order_by(order)
-            part_sql, part_params = part.values_list("pk")[
-                :stop
-            ].query.sql_with_params()
+        for n, (part_sql, part_params) in enumerate(self._parts(stop)):
             # Django cannot put a LIMIT in a part of a union on SQLite: by hand.
             sql.append(f"SELECT {n}, part{n}.* FROM ({part_sql}) AS part{n}")
             params += part_params
@@ -108,6 +105,25 @@ class ByAssignee(_GroupedPages):
         sign = -1 if self.descending else 1
         rows.sort(key=lambda row: (row[0], sign * row[1]))
         return [pk for _group, pk in rows[:stop]]
+
+    def _parts(self, stop: int) -> Iterator[tuple[str, Sequence[Any]]]:
+        """Each group's first ``stop`` ticket IDs, as SQL and parameters. The
+        people's parts differ only by their ID: compiled one by one they took
+        15 ms for twenty people, so one is compiled and the others get their ID
+        in its parameter."""
+        order = "-id" if self.descending else "id"
+        tickets = self.tickets.order_by(order).values_list("pk")
+        person_sql, person_params = tickets.filter(assignee_id=_ANYONE)[
+            :stop
+        ].query.sql_with_params()
+        found = [n for n, p in enumerate(person_params) if p == _ANYONE]
+        for pk in self.groups:
+            if pk is None or len(found) != 1:  # nobody, or no single place for pk
+                yield tickets.filter(assignee_id=pk)[:stop].query.sql_with_params()
+            else:
+                params = list(person_params)
+                params[found[0]] = pk
+                yield person_sql, params
 
 
 @dataclass(frozen=True)

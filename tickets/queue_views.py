@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from customer_flow.lib.http import AuthenticatedHttpRequest
+from customer_flow.lib.quick_renderer import QuickRenderer
 from tickets.forms import TicketFilterForm
 from tickets.models import Ticket
 from tickets.saved_views import (
@@ -32,9 +33,7 @@ def counted(
 ) -> list[Counted]:
     """The views with their capped counts: one query for all the counts."""
     tickets = [
-        TicketFilterForm(QueryDict(view.query), choices=False).filter(
-            Ticket.objects.all(), user
-        )
+        TicketFilterForm.view_tickets(view.query, Ticket.objects.all(), user)
         for view in views
     ]
     return [
@@ -56,6 +55,8 @@ def queue_views(user: Any, current: str) -> dict[str, list[Counted]]:
 
 
 class SavedViewForm(forms.ModelForm):
+    default_renderer = QuickRenderer()
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "view_%s")
         super().__init__(*args, **kwargs)

@@ -36,8 +36,10 @@ def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if number is not None and Ticket.objects.filter(pk=number).exists():
         return redirect("tickets:detail", pk=number)
     form = TicketFilterForm(request.GET)
-    tickets = form.filter(Ticket.objects.all(), request.user).select_related(
-        "customer", "ticket_type", "assignee"
+    tickets = (
+        form.filter(Ticket.objects.all(), request.user)
+        .select_related("customer", "ticket_type", "assignee")
+        .only(*queue_page.FIELDS)
     )
     sort = form.chosen_sort()
     # Orders by another table's column are read group by group (joined_orders).
@@ -53,12 +55,15 @@ def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     label = SORTS[key][0].lower() if key in SORTS else sort
     query = normalized(request.GET)
     views = queue_views(request.user, query)
+    rows = queue_page.rows(page.object_list)
+    selectable = request.user.has_perm("tickets.change_ticket")
     context = {
         "form": form,
         "page": page,
-        "rows": queue_page.rows(page.object_list),
+        "rows": rows,
+        "table_rows": queue_page.table_rows(rows, selectable=selectable),
         "headings": queue_page.headings(request.GET, sort),
-        "selectable": request.user.has_perm("tickets.change_ticket"),
+        "selectable": selectable,
         "query": query,
         "views": views,
         "saved_groups": [
@@ -66,7 +71,7 @@ def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             ("Shared views", views["shared"]),
         ],
         "view_form": SavedViewForm(),
-        "bulk_form": BulkForm(),
+        "bulk_form": BulkForm(team=form.team, types=form.active_types),
         "loaded_at": timezone.now(),
         "sort": sort,
         "sort_label": label + (" (reversed)" if sort.startswith("-") else ""),

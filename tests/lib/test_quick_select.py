@@ -6,6 +6,8 @@ import re
 
 import pytest
 from django import forms
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from customer_flow.lib.quick_select import QuickSelect
 
@@ -30,3 +32,16 @@ def test_groups_are_printed_as_optgroups():
     django = forms.Select(choices=choices).render("who", "2")
     quick = QuickSelect(choices=choices).render("who", "2")
     assert same(quick) == same(django)
+
+
+def test_safe_and_lazy_labels_print_as_in_djangos_select():
+    choices = [
+        ("1", mark_safe("<em>Ada</em>")),
+        ("2", gettext_lazy("Bo & <Co>")),
+        (mark_safe("a&b"), "Safe value"),
+        ("a&b", "Plain value"),
+    ]
+    django = forms.Select(choices=choices).render("who", "2")
+    quick = QuickSelect(choices=choices).render("who", "2")
+    assert same(quick) == same(django)
+    assert "<em>Ada</em>" in quick and "Bo &amp; &lt;Co&gt;" in quick
