@@ -250,6 +250,15 @@ class Ticket(models.Model):
                 name="ticket_open_assignee_due_idx",
                 condition=models.Q(closed_at__isnull=True),
             ),
+            # Overdue and Breaching soon (TicketQuerySet.overdue, breaching_soon):
+            # their count reads the index alone and stops at the cap. Through
+            # ticket_open_due_idx PostgreSQL read every open ticket past due
+            # and filtered the paused ones out on the table (13 ms at 1M).
+            models.Index(
+                fields=["due_at", "id"],
+                name="ticket_running_due_idx",
+                condition=models.Q(closed_at__isnull=True, sla_paused_at__isnull=True),
+            ),
             # The dashboard's counts (TicketQuerySet.count_open), index only.
             models.Index(
                 fields=["status", "ticket_type", "assignee"],
