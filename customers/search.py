@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import CharField, F, Func, Model, Q
+from django.db.models import CharField, F, Func, Q
 
 from customer_flow.lib.folding import domain_identity, email_identity, fold
-from customer_flow.lib.paging import CAP, CappedList
+from customer_flow.lib.paging import CAP, CappedList, RankedList
 from customers.derived_tables import CUSTOMERS, NAMES, NAMES_FTS
 
 if TYPE_CHECKING:
@@ -186,41 +185,6 @@ def prefix(key: str, text: str) -> Q:
     return condition
 
 
-@dataclass(frozen=True)
-class RankedList:
-    """Customers in the order of ``Query.rank``: their IDs, and the page's rows
-    read only when a page is shown. Same interface as ``CappedList``."""
-
-    ids: list[int]
-    capped: bool
-
-    @property
-    def total(self) -> int:
-        return len(self.ids)
-
-    def count(self) -> int:
-        return self.total
-
-    def __len__(self) -> int:
-        return self.total
-
-    @overload
-    def __getitem__(self, index: int) -> Any: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[Any]: ...
-    def __getitem__(self, index: int | slice) -> Any:
-        if isinstance(index, int):
-            return self[index : index + 1][0]
-        from customers.models import Customer
-
-        ids = self.ids[index]
-        rows = Customer.objects.in_bulk(ids)
-        return [rows[pk] for pk in ids if pk in rows]
-
-    def __iter__(self) -> Iterator[Model]:
-        return iter(self[:])
-
-
 def find(
     queryset: CustomerQuerySet, text: str, *, order_by: list[OrderBy] | None = None
 ) -> CappedList | RankedList:
@@ -257,7 +221,7 @@ def find(
         capped = True
         ids = dict.fromkeys(list(ids)[:CAP])
     if order_by is None:
-        return RankedList(_ranked(queryset, query, list(ids), capped), capped)
+        return RankedList(queryset, _ranked(queryset, query, list(ids), capped), capped)
     matches = queryset.model.objects.filter(pk__in=list(ids)).order_by(*order_by)
     return CappedList(matches, len(ids), capped)
 

@@ -13,7 +13,7 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from customer_flow.lib.http import AuthenticatedHttpRequest
-from customer_flow.lib.paging import CappedList, PageSource, paginate
+from customer_flow.lib.paging import CappedList, PageSource, RankedList, paginate
 from customers import search as customer_search
 from customers.forms import SEARCH_MAX_LENGTH
 from customers.models import Customer
@@ -24,7 +24,7 @@ from tickets.conversation_forms import NoteForm, ReplyForm
 from tickets.forms import TicketChangeForm, TicketFilterForm, TicketForm
 from tickets.joined_orders import ByAssignee, ByCustomer
 from tickets.models import Ticket, TicketQuerySet, TicketType
-from tickets.queue import SORTS
+from tickets.queue import RELEVANCE, SORTS
 from tickets.queue_views import SavedViewForm, queue_views
 from tickets.saved_views import normalized
 from tickets.timeline import timeline_page
@@ -48,6 +48,9 @@ def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         source = ByAssignee.of(tickets, descending=sort.startswith("-"))
     elif sort.lstrip("-") == "customer":
         source = ByCustomer.of(tickets, descending=sort.startswith("-"))
+    elif sort == RELEVANCE:
+        # At most search.RESULTS ranked IDs: read them, then the page's rows.
+        source = RankedList(tickets, list(tickets.values_list("pk", flat=True)))
     else:
         source = CappedList.of(tickets)
     page = paginate(request, source)

@@ -49,6 +49,41 @@ class CappedList:
         return iter(self.queryset[: self.total])
 
 
+@dataclass(frozen=True)
+class RankedList:
+    """Rows in an order known by their IDs (a search's ranking): only the shown
+    page's rows are read, by ID, from ``queryset``. Same interface as
+    ``CappedList``; ``capped`` says the IDs stopped at a limit."""
+
+    queryset: QuerySet[Any]
+    ids: list[int]
+    capped: bool = False
+
+    @property
+    def total(self) -> int:
+        return len(self.ids)
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        ids = self.ids[index]
+        rows = self.queryset.order_by().in_bulk(ids)
+        return [rows[pk] for pk in ids if pk in rows]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self[:])
+
+
 class LinkedPage(Page):
     """A page and its links: page numbers, with "…" for the gaps."""
 
