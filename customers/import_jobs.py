@@ -146,8 +146,15 @@ def _queue(batch: ImportBatch, job: str, status: str | None = None) -> None:
     batch.job, batch.job_state, batch.failure = job, JobState.QUEUED, ""
     batch.phase, batch.rows_done, batch.rows_total = "", 0, 0
     batch.outcome = ""
-    fields = ["job", "job_state", "failure", "phase", "rows_done", "rows_total"]
-    fields.append("outcome")
+    fields = [
+        "job",
+        "job_state",
+        "failure",
+        "outcome",
+        "phase",
+        "rows_done",
+        "rows_total",
+    ]
     if status is not None:
         batch.status = status
         fields += ["status", "encoding", "suggested_encoding"]

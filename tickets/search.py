@@ -190,6 +190,7 @@ def _shares(
         "AND tablename = ANY(%s) AND attname = 'search_document'",
         [list(SOURCES)],
     )
+    lexemes = [(fold(word), start) for word, start in found]
     shares = {}
     for table, elements, frequencies in cursor.fetchall():
         if not elements:
@@ -197,10 +198,10 @@ def _shares(
         # The frequencies end with three summary figures.
         share = dict(zip(elements, frequencies[: len(elements)], strict=True))
         shares[table] = [
-            min(1.0, sum(f for e, f in share.items() if e.startswith(fold(word))))
+            min(1.0, sum(f for e, f in share.items() if e.startswith(lexeme)))
             if start
-            else share.get(fold(word), 0.0)
-            for word, start in found
+            else share.get(lexeme, 0.0)
+            for lexeme, start in lexemes
         ]
     return shares
 
